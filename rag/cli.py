@@ -1,0 +1,110 @@
+"""The ``rag`` command: parse arguments, call the library, print results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.errors import RagError
+from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.store import Store
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Arguments of every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="rag", description="Ask questions of a corpus of articles; answers cite passages."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest = commands.add_parser(
+        "ingest",
+        help="split, embed and index articles",
+        description="Bring the index in step with PATHs (default: RAG_CORPUS_DIR): new and "
+        "edited articles are embedded, articles whose file is gone are removed.",
+    )
+    ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders")
+    ingest.add_argument("--rebuild", action="store_true", help="delete the index and build it anew")
+    bars = ingest.add_mutually_exclusive_group()
+    bars.add_argument(
+        "--progress", action="store_true", default=None, help="always show progress bars"
+    )
+    bars.add_argument("--no-progress", action="store_false", dest="progress", help="never")
+    ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    stats = commands.add_parser("stats", help="show what the index holds")
+    stats.add_argument("--json", action="store_true", help="print as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "ingest":
+            return run_ingest(settings, args)
+        return run_stats(settings, args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; run the command again to finish", file=sys.stderr)
+        return 130
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, with validation problems as one RagError."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"RAG_{'_'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise RagError(f"invalid settings: {problems}") from None
+
+
+def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    """``rag ingest``: exit 1 when any file failed, 0 otherwise."""
+    from rag.embeddings import create_embedder
+    from rag.ingest import Ingestor
+
+    store = open_store(settings, rebuild=args.rebuild)
+    ingestor = Ingestor(settings, store, lambda: create_embedder(settings), args.progress)
+    report = ingestor.run(args.paths or [settings.corpus_dir])
+    for failure in report.failed:
+        print(f"error: {failure} (skipped)", file=sys.stderr)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.line())
+    return 1 if report.failed else 0
+
+
+def open_store(settings: Settings, rebuild: bool = False) -> Store:
+    """The store for these settings, refusing an index built with other settings."""
+    from rag.embeddings import embedder_name
+    from rag.store import Store, fingerprint, open_client
+
+    client = open_client(settings)
+    expected = fingerprint(embedder_name(settings), settings.chunk_size, settings.chunk_overlap)
+    if rebuild:
+        Store(client, settings.collection, None).drop()
+    return Store(client, settings.collection, expected)
+
+
+def run_stats(settings: Settings, args: argparse.Namespace) -> int:
+    """``rag stats``: what the index holds and what built it."""
+    from rag.stats import index_stats
+
+    stats = index_stats(settings)
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        for key, value in stats.items():
+            print(f"{key + ':':<12} {value}")
+    return 0

@@ -1,0 +1,267 @@
+"""Readers that turn corpus files (.md .txt .html .pdf .jsonl) into Articles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rag.errors import ReadError
+from rag.types import METADATA_FIELDS, Article, FileError
+
+TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+SUFFIXES = (*TEXT_SUFFIXES, ".html", ".htm", ".pdf", ".jsonl")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_HTML_LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z-]+)", re.IGNORECASE)
+_KEY_ALIASES = {"source": "outlet", "published_at": "published", "date": "published"}
+
+
+@dataclass
+class SourceFile:
+    """What one file yielded: its articles and the problems met on the way."""
+
+    source: str
+    sha256: str = ""
+    articles: list[Article] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    unchanged: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """True when the file yielded nothing usable."""
+        return bool(self.errors) and not self.articles
+
+
+def source_name(path: Path) -> str:
+    """The name a file is known by in the index: its path relative to the working folder."""
+    return Path(os.path.relpath(path)).as_posix()
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileError]]:
+    """The readable files under ``paths`` (files or folders), sorted; missing paths are errors."""
+    files: list[Path] = []
+    errors: list[FileError] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*")) if _wanted(p, path))
+        elif path.is_file():
+            files.append(path)
+        else:
+            errors.append(FileError(source_name(path), "no such file or folder"))
+    return sorted(set(files)), errors
+
+
+def _wanted(path: Path, root: Path) -> bool:
+    hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+    return path.is_file() and not hidden and path.suffix.lower() in SUFFIXES
+
+
+def read_file(path: Path, max_bytes: int, known_sha256: str | None = None) -> SourceFile:
+    """Read one file; every problem is recorded on the result, never raised.
+
+    When the file's bytes hash to ``known_sha256`` it is not parsed: ``unchanged`` is set.
+    """
+    result = SourceFile(source_name(path))
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ReadError(f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit")
+        data = path.read_bytes()
+        result.sha256 = hashlib.sha256(data).hexdigest()
+        if result.sha256 == known_sha256:
+            result.unchanged = True
+            return result
+        _parse(data, path.suffix.lower(), result)
+    except ReadError as exc:
+        result.errors.append(FileError(result.source, str(exc)))
+    except OSError as exc:
+        result.errors.append(FileError(result.source, exc.strerror or str(exc)))
+    return result
+
+
+def _parse(data: bytes, suffix: str, result: SourceFile) -> None:
+    reader = READERS.get(suffix)
+    if reader is None:
+        raise ReadError(f"unsupported file type '{suffix}' (use one of {', '.join(SUFFIXES)})")
+    if not data.strip():
+        raise ReadError("empty file")
+    for item in reader(data, result.source):
+        if isinstance(item, FileError):
+            result.errors.append(item)
+        else:
+            result.articles.append(item)
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 text with newlines normalised; binary or undecodable data is a ReadError."""
+    if b"\x00" in data[:8192]:
+        raise ReadError("binary file (contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ReadError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def first_title(text: str) -> str | None:
+    """The first Markdown heading, else the first non-empty line."""
+    heading = _HEADING.search(text)
+    if heading:
+        return heading.group(1).strip()
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), None)
+    return line[:300] if line else None
+
+
+def _clean_meta(raw: dict[str, Any]) -> dict[str, str]:
+    """Known metadata keys (with their aliases) as strings; dates in ISO form."""
+    meta: dict[str, str] = {}
+    for key, value in raw.items():
+        name = _KEY_ALIASES.get(str(key).lower(), str(key).lower())
+        if name not in (*METADATA_FIELDS, "id") or value in (None, "") or name in meta:
+            continue
+        if isinstance(value, dt.date | dt.datetime):
+            value = value.isoformat()
+        elif isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        meta[name] = str(value).strip()
+    return meta
+
+
+def _article(source: str, text: str, meta: dict[str, Any], **extra: Any) -> Article:
+    if not text.strip():
+        raise ReadError("no text")
+    article_id = meta.pop("id", None) or source
+    return Article(id=article_id, source=source, text=text, **meta, **extra)
+
+
+def read_markdown(data: bytes, source: str) -> Iterator[Article]:
+    """A .md or .txt file with optional YAML front matter between '---' lines."""
+    text = decode_text(data)
+    meta: dict[str, str] = {}
+    if text.startswith("---\n") or text.startswith("---\r"):
+        match = _FRONT_MATTER.match(text)
+        if match is None:
+            raise ReadError("broken front matter: opening '---' has no closing '---'")
+        meta = _clean_meta(_parse_front_matter(match.group(1)))
+        text = text[match.end() :]
+    meta.setdefault("title", first_title(text) or "")
+    yield _article(source, text, {k: v for k, v in meta.items() if v})
+
+
+def _parse_front_matter(block: str) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" (line {where.line + 2})" if where is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ReadError(f"broken front matter{line}: {problem}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ReadError("broken front matter: expected 'key: value' lines")
+    return loaded
+
+
+def read_html(data: bytes, source: str) -> Iterator[Article]:
+    """Main text of a web page, with title, date, author and site from its meta tags."""
+    import trafilatura
+
+    if b"\x00" in data[:8192]:
+        raise ReadError("binary file (contains NUL bytes), not HTML")
+    doc: Any = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False)
+    if doc is None or not doc.text:
+        raise ReadError("no main text found in the HTML")
+    lang = _HTML_LANG.search(data[:4096])
+    raw = {
+        "title": doc.title,
+        "author": doc.author,
+        "published": doc.date,
+        "outlet": doc.sitename,
+        "url": doc.url,
+        "language": lang.group(1).decode() if lang else None,
+    }
+    yield _article(source, doc.text, _clean_meta(raw))
+
+
+def read_pdf(data: bytes, source: str) -> Iterator[Article]:
+    """Text page by page; the start of each page is kept so passages know their page."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        info: dict[str, Any] = dict(reader.metadata or {})
+    except (PdfReadError, ValueError, KeyError) as exc:
+        raise ReadError(f"unreadable PDF: {exc}") from None
+    starts, parts, offset = [], [], 0
+    for page_text in pages:
+        starts.append(offset)
+        parts.append(page_text)
+        offset += len(page_text) + 2
+    text = "\n\n".join(parts)
+    if not text.strip():
+        raise ReadError("PDF has no extractable text (scanned images?)")
+    meta = _clean_meta({"title": info.get("/Title"), "author": info.get("/Author")})
+    meta.setdefault("title", first_title(text) or "")
+    yield _article(source, text, {k: v for k, v in meta.items() if v}, page_starts=tuple(starts))
+
+
+def read_jsonl(data: bytes, source: str) -> Iterator[Article | FileError]:
+    """One article per line; a bad line is reported and the others are read."""
+    seen: dict[str, int] = {}
+    for number, line in enumerate(decode_text(data).split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            article = _jsonl_article(line, source)
+        except ReadError as exc:
+            yield FileError(f"{source}:{number}", str(exc))
+            continue
+        if article.id in seen:
+            reason = f"duplicate id (first on line {seen[article.id]})"
+            yield FileError(f"{source}:{number}", reason)
+            continue
+        seen[article.id] = number
+        yield article
+
+
+def _jsonl_article(line: str, source: str) -> Article:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ReadError(f"invalid JSON: {exc.msg}") from None
+    if not isinstance(record, dict):
+        raise ReadError("expected a JSON object")
+    text = record.get("text") or record.get("body")
+    if not isinstance(text, str) or not text.strip():
+        raise ReadError("no 'text' or 'body'")
+    meta = _clean_meta({k: v for k, v in record.items() if k not in ("id", "_id")})
+    key = record.get("id", record.get("_id"))
+    if key is None:
+        key = hashlib.sha256(text.encode()).hexdigest()[:16]
+    meta["id"] = f"{source}#{key}"
+    return _article(source, text, meta)
+
+
+Reader = Callable[[bytes, str], Iterable[Article | FileError]]
+READERS: dict[str, Reader] = {
+    **dict.fromkeys(TEXT_SUFFIXES, read_markdown),
+    ".html": read_html,
+    ".htm": read_html,
+    ".pdf": read_pdf,
+    ".jsonl": read_jsonl,
+}

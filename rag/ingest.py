@@ -1,0 +1,254 @@
+"""Incremental, crash-safe sync of corpus files into the index.
+
+Each group of articles is written in three steps: records marked pending, passages
+upserted (ids are content-derived, so repeating a step is harmless) and stale ones
+deleted, records marked done. A run killed at any point leaves pending records that
+the next run finishes, so no passage is duplicated or orphaned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from rag.corpus import SourceFile, discover, read_file, source_name
+from rag.embeddings import Embedder
+from rag.settings import Settings
+from rag.split import Splitter
+from rag.store import ArticleRecord, SourceRecord, Store
+from rag.types import Article, FileError, Passage
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the summary line and --json."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[FileError] = field(default_factory=list)
+    passages: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Passages embedded per second of the whole run."""
+        return self.embedded / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        """The one-line summary printed at the end of an ingest."""
+        return (
+            f"articles: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.removed} removed, {len(self.failed)} failed; passages: {self.passages} in "
+            f"index, {self.embedded} embedded in {self.seconds:.1f} s ({self.rate:.1f} passages/s)"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        data = dataclasses.asdict(self)
+        data["failed"] = [{"path": f.path, "reason": f.reason} for f in self.failed]
+        data["passages_per_second"] = round(self.rate, 2)
+        return data
+
+
+@dataclass
+class Plan:
+    """The work an ingest will do, decided before anything is written."""
+
+    todo: list[tuple[Article, str]] = field(default_factory=list)
+    new: set[str] = field(default_factory=set)
+    keep: set[str] = field(default_factory=set)
+    remove: list[str] = field(default_factory=list)
+    dirty_sources: set[str] = field(default_factory=set)
+    gone_sources: list[str] = field(default_factory=list)
+    complete_sources: list[SourceRecord] = field(default_factory=list)
+
+
+def content_hash(article: Article) -> str:
+    """Hash of everything about an article that ends up in its passages."""
+    blob = json.dumps(dataclasses.asdict(article), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Ingestor:
+    """Brings the index in step with the given files and folders."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        embedder: Callable[[], Embedder],
+        progress: bool | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self._make_embedder = embedder
+        self._embedder: Embedder | None = None
+        self.progress = progress
+
+    def run(self, paths: Sequence[Path]) -> IngestReport:
+        """Ingest ``paths``; files that vanished from under them are removed from the index."""
+        started = time.perf_counter()
+        report = IngestReport()
+        plan = self.plan(paths, report)
+        if plan.todo:
+            self._apply(plan, report)
+        self._remove(plan, report)
+        self.store.put_sources(plan.complete_sources)
+        report.passages = self.store.count()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # planning -----------------------------------------------------------------
+
+    def plan(self, paths: Sequence[Path], report: IngestReport) -> Plan:
+        """Read the files and decide what to add, update, keep and remove."""
+        articles, sources = self.store.load_records()
+        files, missing = discover(paths)
+        report.failed.extend(missing)
+        plan, claimed = Plan(), dict[str, str]()
+        by_source: dict[str, list[str]] = {}
+        for aid, record in articles.items():
+            by_source.setdefault(record.source, []).append(aid)
+        max_bytes = int(self.settings.max_file_mb * 1e6)
+        for path in self._bar(files, "reading", "file"):
+            known = sources.get(source_name(path))
+            sf = read_file(path, max_bytes, known.sha256 if known else None)
+            owned = by_source.get(sf.source, [])
+            if sf.unchanged:
+                plan.keep.update(owned)
+                report.unchanged += len(owned)
+                continue
+            self._plan_file(sf, articles, claimed, plan, report)
+            if sf.errors:
+                plan.keep.update(owned)
+            if sf.source in sources:
+                plan.dirty_sources.add(sf.source)
+        roots = [source_name(p) for p in paths]
+        found = {source_name(p) for p in files}
+        plan.remove = [
+            aid
+            for aid, rec in articles.items()
+            if aid not in plan.keep and _under(rec.source, roots)
+        ]
+        plan.gone_sources = [s for s in sources if s not in found and _under(s, roots)]
+        return plan
+
+    def _plan_file(
+        self,
+        sf: SourceFile,
+        records: dict[str, ArticleRecord],
+        claimed: dict[str, str],
+        plan: Plan,
+        report: IngestReport,
+    ) -> None:
+        report.failed.extend(sf.errors)
+        for article in sf.articles:
+            if claimed.setdefault(article.id, sf.source) != sf.source:
+                reason = f"article id {article.id!r} is also used by {claimed[article.id]}"
+                sf.errors.append(FileError(sf.source, reason))
+                report.failed.append(sf.errors[-1])
+                continue
+            plan.keep.add(article.id)
+            digest = content_hash(article)
+            record = records.get(article.id)
+            if record and record.done and record.content_hash == digest:
+                report.unchanged += 1
+                continue
+            plan.todo.append((article, digest))
+            if record is None:
+                plan.new.add(article.id)
+        if not sf.errors:
+            plan.complete_sources.append(SourceRecord(sf.source, sf.sha256, len(sf.articles)))
+
+    # applying -----------------------------------------------------------------
+
+    def _apply(self, plan: Plan, report: IngestReport) -> None:
+        self.store.delete_records(sources=plan.dirty_sources)
+        splitter = Splitter(self.settings.chunk_size, self.settings.chunk_overlap)
+        split = [
+            (article, digest, splitter.split(article))
+            for article, digest in self._bar(plan.todo, "splitting", "article")
+        ]
+        total = sum(len(passages) for _, _, passages in split)
+        with tqdm(
+            total=total, desc="embedding", unit="passage", disable=self._disabled(total)
+        ) as bar:
+            for group in _groups(split, self.settings.ingest_group):
+                report.embedded += self._write_group(group)
+                bar.update(sum(len(passages) for _, _, passages in group))
+        report.added += len(plan.new)
+        report.updated += len(plan.todo) - len(plan.new)
+
+    def _write_group(self, group: list[tuple[Article, str, list[Passage]]]) -> int:
+        store = self.store
+        store.put_articles([_record(a, h, ps, done=False) for a, h, ps in group])
+        passages = [p for _, _, ps in group for p in ps]
+        existing = store.existing_ids([p.id for p in passages])
+        fresh = [p for p in passages if p.id not in existing]
+        if fresh:
+            store.upsert(fresh, self.embedder.embed([p.embedding_text() for p in fresh]))
+        store.update_metadata([p for p in passages if p.id in existing])
+        stale = store.passage_ids_of(a.id for a, _, _ in group) - {p.id for p in passages}
+        store.delete_passages(stale)
+        store.put_articles([_record(a, h, ps, done=True) for a, h, ps in group])
+        return len(fresh)
+
+    def _remove(self, plan: Plan, report: IngestReport) -> None:
+        if plan.remove:
+            self.store.delete_passages(self.store.passage_ids_of(plan.remove))
+            self.store.delete_records(article_ids=plan.remove)
+        self.store.delete_records(sources=plan.gone_sources)
+        report.removed = len(plan.remove)
+
+    @property
+    def embedder(self) -> Embedder:
+        """Created on first use, so an ingest with nothing new never loads a model."""
+        if self._embedder is None:
+            self._embedder = self._make_embedder()
+        return self._embedder
+
+    def _bar(self, items: Sequence[Any], desc: str, unit: str) -> Iterator[Any]:
+        yield from tqdm(items, desc=desc, unit=unit, disable=self._disabled(len(items)))
+
+    def _disabled(self, size: int) -> bool | None:
+        if self.progress is None:
+            return None if size > 1 else True
+        return not self.progress
+
+
+def _record(article: Article, digest: str, passages: list[Passage], done: bool) -> ArticleRecord:
+    return ArticleRecord(article.id, article.source, digest, done, len(passages))
+
+
+def _groups(
+    items: list[tuple[Article, str, list[Passage]]], size: int
+) -> Iterator[list[tuple[Article, str, list[Passage]]]]:
+    group: list[tuple[Article, str, list[Passage]]] = []
+    count = 0
+    for item in items:
+        group.append(item)
+        count += len(item[2])
+        if count >= size:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group
+
+
+def _under(source: str, roots: Sequence[str]) -> bool:
+    inside = not source.startswith("../")
+    return any(
+        (root == "." and inside) or root == source or source.startswith(root.rstrip("/") + "/")
+        for root in roots
+    )

@@ -1,0 +1,35 @@
+"""What an index holds, for ``rag stats``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.embeddings import embedder_name
+from rag.settings import Settings
+from rag.store import Store, fingerprint, location, open_client
+
+
+def index_stats(settings: Settings) -> dict[str, Any]:
+    """Location, build settings and counts of the index that ``settings`` point at."""
+    client = open_client(settings)
+    names = {getattr(c, "name", c) for c in client.list_collections()}
+    stats: dict[str, Any] = {"index": location(settings), "collection": settings.collection}
+    if settings.collection not in names:
+        return {**stats, "articles": 0, "passages": 0, "sources": 0, "note": "empty index"}
+    store = Store(client, settings.collection, None)
+    built = store.fingerprint()
+    articles, _ = store.load_records()
+    pending = sum(not record.done for record in articles.values())
+    stats.update(
+        embedder=built.get("rag:embedder", "unknown"),
+        chunking=built.get("rag:chunking", "unknown"),
+        articles=len(articles),
+        passages=store.count(),
+        sources=len({record.source for record in articles.values()}),
+    )
+    if pending:
+        stats["pending"] = f"{pending} articles half-ingested; run `rag ingest` to finish"
+    expected = fingerprint(embedder_name(settings), settings.chunk_size, settings.chunk_overlap)
+    if any(built.get(key) != value for key, value in expected.items()):
+        stats["note"] = "built with other settings; `rag ingest --rebuild` re-indexes"
+    return stats

@@ -1,0 +1,228 @@
+"""The Chroma index: passages with their vectors, and the record of what was ingested."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from rag.errors import IndexMismatch, StoreError
+from rag.settings import Settings
+from rag.types import Passage
+
+FORMAT = 1
+_FINGERPRINT_KEYS = ("rag:format", "rag:embedder", "rag:chunking")
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the index knows of one ingested article."""
+
+    article_id: str
+    source: str
+    content_hash: str
+    done: bool
+    passages: int
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A file whose every article was ingested, by the hash of its bytes."""
+
+    source: str
+    sha256: str
+    articles: int
+
+
+def fingerprint(embedder: str, chunk_size: int, chunk_overlap: int) -> dict[str, Any]:
+    """What an index records about the settings that built it."""
+    return {
+        "rag:format": FORMAT,
+        "rag:embedder": embedder,
+        "rag:chunking": f"sentence:{chunk_size}:{chunk_overlap}",
+    }
+
+
+def open_client(settings: Settings) -> Any:
+    """A Chroma client: a server when RAG_CHROMA_URL is set, else embedded on index_dir."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if not settings.chroma_url:
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    url = urlparse(settings.chroma_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise StoreError(f"RAG_CHROMA_URL={settings.chroma_url!r} is not http(s)://host:port")
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    except Exception as exc:
+        raise StoreError(
+            f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+        ) from None
+
+
+def location(settings: Settings) -> str:
+    """Where the index lives, for messages."""
+    return settings.chroma_url or f"{settings.index_dir}/ (embedded Chroma)"
+
+
+class Store:
+    """Passages collection plus a records collection that says what was ingested."""
+
+    def __init__(self, client: Any, name: str, expected: dict[str, Any] | None) -> None:
+        self.client = client
+        self.name = name
+        self.passages = self._collection(name, expected)
+        self.records = client.get_or_create_collection(f"{name}-records", embedding_function=None)
+        self.batch = min(1000, client.get_max_batch_size())
+
+    def _collection(self, name: str, expected: dict[str, Any] | None) -> Any:
+        meta = {"hnsw:space": "cosine", **(expected or {})}
+        collection = self.client.get_or_create_collection(
+            name, metadata=meta, embedding_function=None
+        )
+        if expected is not None:
+            check_fingerprint(collection.metadata or {}, expected)
+        return collection
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The settings this index was built with."""
+        meta = self.passages.metadata or {}
+        return {key: meta[key] for key in _FINGERPRINT_KEYS if key in meta}
+
+    def drop(self) -> None:
+        """Delete every passage and record (for --rebuild)."""
+        for collection in (self.name, f"{self.name}-records"):
+            if collection in {_name(c) for c in self.client.list_collections()}:
+                self.client.delete_collection(collection)
+
+    # passages -----------------------------------------------------------------
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are already stored."""
+        found: set[str] = set()
+        for chunk in _chunks(list(ids), self.batch):
+            found.update(self.passages.get(ids=chunk, include=[])["ids"])
+        return found
+
+    def upsert(self, passages: Sequence[Passage], vectors: Any) -> None:
+        """Store passages with their vectors (idempotent: ids are content-derived)."""
+        for i in range(0, len(passages), self.batch):
+            part = passages[i : i + self.batch]
+            self.passages.upsert(
+                ids=[p.id for p in part],
+                embeddings=vectors[i : i + self.batch],
+                documents=[p.text for p in part],
+                metadatas=[passage_metadata(p) for p in part],
+            )
+
+    def update_metadata(self, passages: Sequence[Passage]) -> None:
+        """Refresh metadata (offsets, titles) of stored passages without re-embedding them."""
+        for part in _chunks(list(passages), self.batch):
+            self.passages.update(
+                ids=[p.id for p in part], metadatas=[passage_metadata(p) for p in part]
+            )
+
+    def passage_ids_of(self, article_ids: Iterable[str]) -> set[str]:
+        """Ids of every stored passage of these articles."""
+        found: set[str] = set()
+        for chunk in _chunks(list(article_ids), 500):
+            where = {"article_id": {"$in": chunk}}
+            found.update(self.passages.get(where=where, include=[])["ids"])
+        return found
+
+    def delete_passages(self, ids: Iterable[str]) -> None:
+        """Remove passages by id."""
+        for chunk in _chunks(list(ids), self.batch):
+            self.passages.delete(ids=chunk)
+
+    def count(self) -> int:
+        """Number of stored passages."""
+        return int(self.passages.count())
+
+    # records ------------------------------------------------------------------
+
+    def load_records(self) -> tuple[dict[str, ArticleRecord], dict[str, SourceRecord]]:
+        """Every article and source record."""
+        got = self.records.get(include=["metadatas"])
+        articles: dict[str, ArticleRecord] = {}
+        sources: dict[str, SourceRecord] = {}
+        for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+            if rid.startswith("a:"):
+                articles[rid[2:]] = ArticleRecord(
+                    rid[2:], meta["source"], meta["hash"], bool(meta["done"]), meta["passages"]
+                )
+            elif rid.startswith("s:"):
+                sources[rid[2:]] = SourceRecord(rid[2:], meta["sha256"], meta["articles"])
+        return articles, sources
+
+    def put_articles(self, records: Sequence[ArticleRecord]) -> None:
+        """Write article records (pending before their passages are stored, done after)."""
+        metas = [
+            {"source": r.source, "hash": r.content_hash, "done": r.done, "passages": r.passages}
+            for r in records
+        ]
+        self._put([f"a:{r.article_id}" for r in records], metas)
+
+    def put_sources(self, records: Sequence[SourceRecord]) -> None:
+        """Mark files as completely ingested."""
+        metas = [{"sha256": r.sha256, "articles": r.articles} for r in records]
+        self._put([f"s:{r.source}" for r in records], metas)
+
+    def delete_records(self, article_ids: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
+        """Forget articles and sources."""
+        ids = [f"a:{a}" for a in article_ids] + [f"s:{s}" for s in sources]
+        for chunk in _chunks(ids, self.batch):
+            self.records.delete(ids=chunk)
+
+    def _put(self, ids: list[str], metas: list[dict[str, Any]]) -> None:
+        for i in range(0, len(ids), self.batch):
+            part = ids[i : i + self.batch]
+            self.records.upsert(
+                ids=part, embeddings=[[0.0]] * len(part), metadatas=metas[i : i + self.batch]
+            )
+
+
+def check_fingerprint(found: dict[str, Any], expected: dict[str, Any]) -> None:
+    """Refuse an index built with other settings, naming the way out."""
+    differ = [key for key in expected if found.get(key) != expected[key]]
+    if not differ:
+        return
+    was = ", ".join(f"{k.removeprefix('rag:')} {found.get(k, 'unknown')}" for k in differ)
+    now = ", ".join(f"{k.removeprefix('rag:')} {expected[k]}" for k in differ)
+    raise IndexMismatch(
+        f"the index was built with {was}, but the settings ask for {now}; "
+        "run `rag ingest --rebuild` to re-index with the current settings"
+    )
+
+
+def passage_metadata(passage: Passage) -> dict[str, Any]:
+    """Chroma metadata for a passage (Chroma stores no None values)."""
+    meta: dict[str, Any] = {
+        "article_id": passage.article_id,
+        "ordinal": passage.ordinal,
+        "start": passage.start,
+        "end": passage.end,
+        "source": passage.source,
+        **passage.metadata,
+    }
+    if passage.page is not None:
+        meta["page"] = passage.page
+    return meta
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _name(collection: Any) -> str:
+    return collection if isinstance(collection, str) else str(collection.name)
