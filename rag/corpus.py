@@ -43,8 +43,10 @@ class SourceFile:
 
 
 def source_name(path: Path) -> str:
-    """The name a file is known by in the index: its path relative to the working folder."""
-    return Path(os.path.relpath(path)).as_posix()
+    """The name a file is known by in the index: its path relative to the working folder,
+    or its absolute path when it lies outside that folder."""
+    relative = Path(os.path.relpath(path))
+    return (path.resolve() if relative.parts[:1] == ("..",) else relative).as_posix()
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileError]]:
@@ -75,7 +77,9 @@ def read_file(path: Path, max_bytes: int, known_sha256: str | None = None) -> So
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise ReadError(f"{size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit")
+            raise ReadError(
+                f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (RAG_MAX_FILE_MB)"
+            )
         data = path.read_bytes()
         result.sha256 = hashlib.sha256(data).hexdigest()
         if result.sha256 == known_sha256:

@@ -247,7 +247,7 @@ def _groups(
 
 
 def _under(source: str, roots: Sequence[str]) -> bool:
-    inside = not source.startswith("../")
+    inside = not Path(source).is_absolute()
     return any(
         (root == "." and inside) or root == source or source.startswith(root.rstrip("/") + "/")
         for root in roots

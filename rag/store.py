@@ -64,9 +64,8 @@ def open_client(settings: Settings) -> Any:
             settings=chroma_settings,
         )
     except Exception as exc:
-        raise StoreError(
-            f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
-        ) from None
+        where = f"RAG_CHROMA_URL={settings.chroma_url}"
+        raise StoreError(f"cannot reach the Chroma server at {where}: {exc}") from None
 
 
 def location(settings: Settings) -> str:

@@ -1,0 +1,34 @@
+# One task runner. `make run` sets up, indexes corpus/ and shows the index; `make test` tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run install test lint bench clean
+
+run: install
+	@$(BIN)/rag ingest; status=$$?; $(BIN)/rag stats; exit $$status
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+test: $(VENV)/.test-installed
+	$(BIN)/pytest
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/ingest_scifact.py
+
+clean:
+	rm -rf $(VENV) index

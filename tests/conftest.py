@@ -1,0 +1,151 @@
+"""Shared fixtures: every test runs in its own folder with a clean environment."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from rag.embeddings import BACKENDS, Vectors
+from rag.ingest import Ingestor, IngestReport
+from rag.settings import Settings
+from rag.store import Store, fingerprint, open_client
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = sorted((REPO / "corpus").glob("*.md"))
+
+
+class FakeEmbedder:
+    """Vectors that depend on the text (bag of hashed words), and a log of what was embedded."""
+
+    calls: ClassVar[list[list[str]]] = []
+
+    def __init__(self, settings: Settings) -> None:
+        self.name = f"fake:{settings.embedding_model}"
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        FakeEmbedder.calls.append(list(texts))
+        return [text_vector(text) for text in texts]
+
+
+def text_vector(text: str, dims: int = 16) -> list[float]:
+    vector = [0.0] * dims
+    for word in text.lower().split():
+        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % dims] += 1.0
+    norm = sum(v * v for v in vector) ** 0.5 or 1.0
+    return [v / norm for v in vector]
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Run in a temp folder with no RAG_/OPENAI_ settings leaking in from outside."""
+    for key in list(os.environ):
+        if key.startswith(("RAG_", "OPENAI_")):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(BACKENDS, "fake", FakeEmbedder)
+    FakeEmbedder.calls = []
+    yield tmp_path
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with the fake embedder and an index in the test's folder."""
+    return Settings(index_dir=tmp_path / "index", embed_backend="fake", ingest_group=4)
+
+
+def make_store(settings: Settings) -> Store:
+    expected = fingerprint(
+        f"{settings.embed_backend}:{settings.embedding_model}",
+        settings.chunk_size,
+        settings.chunk_overlap,
+    )
+    return Store(open_client(settings), settings.collection, expected)
+
+
+def ingest(settings: Settings, *paths: Path | str) -> IngestReport:
+    """One in-process ingest with the embedder the settings name."""
+    from rag.embeddings import create_embedder
+
+    ingestor = Ingestor(settings, make_store(settings), lambda: create_embedder(settings), False)
+    return ingestor.run([Path(p) for p in paths] or [settings.corpus_dir])
+
+
+def embedded_texts() -> list[str]:
+    return [text for call in FakeEmbedder.calls for text in call]
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def make_corpus(folder: Path, count: int, paragraphs: int = 6) -> list[Path]:
+    """``count`` distinct Markdown articles built from the seed texts' sentences."""
+    sentences = [
+        s.strip() + "."
+        for seed in SEEDS
+        for s in seed.read_text(encoding="utf-8").split("---")[-1].split(".")
+        if len(s.split()) > 6
+    ]
+    paths = []
+    for i in range(count):
+        body = []
+        for p in range(paragraphs):
+            picked = [sentences[(i * 7 + p * 5 + k) % len(sentences)] for k in range(4)]
+            body.append(f"Dispatch {i}.{p}: " + " ".join(picked))
+        text = f"---\ntitle: Article {i}\noutlet: Test Wire\n---\n\n" + "\n\n".join(body) + "\n"
+        paths.append(write(folder / f"article-{i:03d}.md", text))
+    return paths
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rag_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "rag", *args]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Chroma server on 127.0.0.1, stopped after the session."""
+    import urllib.request
+
+    port = free_port()
+    chroma = Path(sys.executable).parent / "chroma"
+    data = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the Chroma server did not start") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

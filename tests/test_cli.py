@@ -1,0 +1,118 @@
+"""The ``rag`` command as a person runs it: real model, real Chroma, real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.corpus import read_file
+from rag.settings import Settings
+from rag.split import Splitter
+from rag.store import Store, open_client
+from tests.conftest import REPO, free_port, make_corpus, rag_command, write
+
+pytestmark = pytest.mark.slow
+
+
+def env(**extra: str) -> dict[str, str]:
+    """The environment of a fresh shell; any hub download would hit a closed port."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_", "HF_"))}
+    return {**clean, "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}", **extra}
+
+
+def rag(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        rag_command(*args), env=env(**extra), capture_output=True, text=True, timeout=300
+    )
+
+
+def distinct_passages(folder: Path) -> int:
+    splitter = Splitter(200, 30)
+    files = sorted(folder.glob("*.md"))
+    return sum(len(splitter.split(read_file(f, 10**7).articles[0])) for f in files)
+
+
+def test_ingest_builds_the_index_once_and_then_embeds_nothing(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "corpus", tmp_path / "corpus")
+    first = rag("ingest")
+    assert first.returncode == 0, first.stderr
+    expected = distinct_passages(tmp_path / "corpus")
+    assert re.fullmatch(
+        rf"articles: 2 added, 0 updated, 0 unchanged, 0 removed, 0 failed; passages: {expected} "
+        rf"in index, {expected} embedded in [\d.]+ s \([\d.]+ passages/s\)\n",
+        first.stdout,
+    )
+    second = rag("ingest", "--json")
+    summary = json.loads(second.stdout)
+    assert (summary["unchanged"], summary["embedded"], summary["passages"]) == (2, 0, expected)
+    stats = json.loads(rag("stats", "--json").stdout)
+    assert stats["articles"] == 2 and stats["passages"] == expected
+    assert stats["embedder"] == "local:all-MiniLM-L6-v2"
+    assert (tmp_path / "index" / "chroma.sqlite3").is_file()
+
+
+def test_bad_files_are_named_skipped_and_fail_the_exit_status(tmp_path: Path) -> None:
+    write(tmp_path / "corpus/good.md", "# Good\n\nAstana and Moscow talk about oil.")
+    write(tmp_path / "corpus/bad.md", "---\ntitle: [oops\n---\ntext")
+    result = rag("ingest")
+    assert result.returncode == 1
+    assert "error: corpus/bad.md: broken front matter (line 2)" in result.stderr
+    assert "1 added" in result.stdout and "1 failed" in result.stdout
+    assert json.loads(rag("stats", "--json").stdout)["articles"] == 1
+
+
+def test_settings_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    make_corpus(tmp_path / "corpus", 1)
+    bad = rag("ingest", RAG_CHUNK_OVERLAP="500")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "error: invalid settings: RAG_SETTINGS: Value error, RAG_CHUNK_OVERLAP (500) must be "
+        "smaller than RAG_CHUNK_SIZE (200)"
+    ]
+    assert rag("ingest").returncode == 0
+    mismatch = rag("ingest", RAG_CHUNK_SIZE="100")
+    assert mismatch.returncode == 2
+    assert "run `rag ingest --rebuild`" in mismatch.stderr
+    rebuilt = rag("ingest", "--rebuild", RAG_CHUNK_SIZE="100")
+    assert rebuilt.returncode == 0 and "1 added" in rebuilt.stdout
+
+
+def test_an_ingest_killed_half_way_is_completed_by_the_next_run(tmp_path: Path) -> None:
+    make_corpus(tmp_path / "corpus", 24, paragraphs=8)
+    group = {"RAG_INGEST_GROUP": "8"}
+    proc = subprocess.Popen(
+        rag_command("ingest", "--progress"), env=env(**group), stderr=subprocess.PIPE
+    )
+    assert proc.stderr is not None
+    seen, deadline = b"", time.monotonic() + 240
+    while not re.search(rb"embedding:\s+\d+%\|[^|]*\| *(1[6-9]|[2-9]\d)/", seen):
+        assert time.monotonic() < deadline and proc.poll() is None, seen.decode()[-500:]
+        seen += os.read(proc.stderr.fileno(), 4096)
+    os.kill(proc.pid, signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL
+    partial = json.loads(rag("stats", "--json").stdout)
+    total = distinct_passages(tmp_path / "corpus")
+    assert 0 < partial["passages"] < total
+    resumed = rag("ingest", "--json", **group)
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["passages"] == total
+    assert summary["embedded"] < total
+    stats = json.loads(rag("stats", "--json").stdout)
+    assert stats["articles"] == 24 and "pending" not in stats
+    clean = rag("ingest", "--json", RAG_INDEX_DIR=str(tmp_path / "clean"))
+    assert json.loads(clean.stdout)["passages"] == total
+    assert passage_ids(tmp_path / "index") == passage_ids(tmp_path / "clean")
+
+
+def passage_ids(index: Path) -> set[str]:
+    settings = Settings(index_dir=index)
+    return set(Store(open_client(settings), "passages", None).passages.get(include=[])["ids"])

@@ -1,0 +1,178 @@
+"""Incremental, crash-safe ingest: what is embedded, replaced, removed and kept."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rag.cli import open_store
+from rag.embeddings import BACKENDS, Vectors
+from rag.errors import IndexMismatch
+from rag.settings import Settings
+from tests.conftest import FakeEmbedder, embedded_texts, ingest, make_corpus, make_store, write
+
+run = ingest
+
+
+def stored(settings: Settings) -> dict[str, dict[str, Any]]:
+    got = make_store(settings).passages.get(include=["metadatas", "documents"])
+    return {
+        pid: {**meta, "text": doc}
+        for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+    }
+
+
+def articles_of(passages: dict[str, dict[str, Any]]) -> set[str]:
+    return {meta["article_id"] for meta in passages.values()}
+
+
+def test_first_ingest_stores_every_passage_with_metadata(settings: Settings) -> None:
+    make_corpus(Path("corpus"), 3)
+    report = run(settings)
+    passages = stored(settings)
+    assert (report.added, report.updated, report.unchanged, report.removed) == (3, 0, 0, 0)
+    assert report.embedded == report.passages == len(passages) > 3
+    assert articles_of(passages) == {f"corpus/article-{i:03d}.md" for i in range(3)}
+    sample = next(iter(passages.values()))
+    assert sample["title"].startswith("Article ") and sample["outlet"] == "Test Wire"
+    text = Path(sample["source"]).read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert text[sample["start"] : sample["end"]] == sample["text"]
+    assert "Test Wire" not in embedded_texts()[0] and embedded_texts()[0].startswith("Article")
+
+
+def test_second_ingest_of_an_unchanged_corpus_embeds_nothing(settings: Settings) -> None:
+    make_corpus(Path("corpus"), 3)
+    first = run(settings)
+    FakeEmbedder.calls = []
+    second = run(settings)
+    assert FakeEmbedder.calls == []
+    assert (second.added, second.updated, second.unchanged, second.embedded) == (0, 0, 3, 0)
+    assert second.passages == first.passages
+
+
+def test_an_edited_article_has_its_old_passages_replaced(settings: Settings) -> None:
+    paths = make_corpus(Path("corpus"), 3, paragraphs=12)
+    run(settings)
+    before = stored(settings)
+    edited = paths[1].read_text(encoding="utf-8").replace("Dispatch 1.11:", "Correction:")
+    paths[1].write_text(edited, encoding="utf-8")
+    FakeEmbedder.calls = []
+    report = run(settings)
+    after = stored(settings)
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 2)
+    assert (
+        0
+        < report.embedded
+        < sum(m["article_id"] == "corpus/article-001.md" for m in after.values())
+    )
+    assert not any("Dispatch 1.11:" in m["text"] for m in after.values())
+    assert any("Correction:" in m["text"] for m in after.values())
+    untouched = {k: v for k, v in before.items() if v["article_id"] != "corpus/article-001.md"}
+    assert {k: after[k] for k in untouched} == untouched
+
+
+def test_an_article_whose_file_is_gone_is_removed(settings: Settings) -> None:
+    paths = make_corpus(Path("corpus"), 3)
+    run(settings)
+    paths[0].unlink()
+    report = run(settings)
+    assert report.removed == 1
+    assert articles_of(stored(settings)) == {"corpus/article-001.md", "corpus/article-002.md"}
+    assert make_store(settings).load_records()[1].keys() == {
+        "corpus/article-001.md",
+        "corpus/article-002.md",
+    }
+
+
+def test_ingesting_one_folder_leaves_other_folders_alone(settings: Settings) -> None:
+    make_corpus(Path("corpus/a"), 2)
+    make_corpus(Path("elsewhere"), 1)
+    run(settings, "corpus", "elsewhere")
+    report = run(settings, "corpus/a")
+    assert report.removed == 0 and report.unchanged == 2
+    assert "elsewhere/article-000.md" in articles_of(stored(settings))
+
+
+def test_bad_files_are_reported_and_good_ones_ingested(settings: Settings) -> None:
+    make_corpus(Path("corpus"), 2)
+    write(Path("corpus/empty.md"), "")
+    write(Path("corpus/binary.txt"), b"\x00\x01\x02")
+    write(Path("corpus/dump.jsonl"), '{"id": 1, "text": "Fine line."}\n{broken\n')
+    report = run(settings)
+    assert sorted(f.path for f in report.failed) == [
+        "corpus/binary.txt",
+        "corpus/dump.jsonl:2",
+        "corpus/empty.md",
+    ]
+    assert report.added == 3
+    assert "corpus/dump.jsonl#1" in articles_of(stored(settings))
+
+
+def test_a_file_that_breaks_later_keeps_what_was_indexed(settings: Settings) -> None:
+    paths = make_corpus(Path("corpus"), 2)
+    write(Path("corpus/dump.jsonl"), '{"id": 1, "text": "One."}\n{"id": 2, "text": "Two."}\n')
+    run(settings)
+    before = stored(settings)
+    paths[0].write_text("---\ntitle: [broken\n---\ntext", encoding="utf-8")
+    write(Path("corpus/dump.jsonl"), '{"id": 1, "text": "One."}\n{"id": 2, "text": "Tw\n')
+    report = run(settings)
+    assert {f.path for f in report.failed} == {"corpus/article-000.md", "corpus/dump.jsonl:2"}
+    assert report.removed == 0
+    assert stored(settings) == before
+
+
+def test_an_id_claimed_by_two_files_is_refused_for_the_second(settings: Settings) -> None:
+    write(Path("corpus/a.md"), "---\nid: same\n---\nFirst text.")
+    write(Path("corpus/b.md"), "---\nid: same\n---\nSecond text.")
+    report = run(settings)
+    assert [(f.path, f.reason) for f in report.failed] == [
+        ("corpus/b.md", "article id 'same' is also used by corpus/a.md")
+    ]
+    assert {m["text"] for m in stored(settings).values()} == {"First text."}
+
+
+def test_an_index_built_with_other_settings_is_refused(settings: Settings) -> None:
+    make_corpus(Path("corpus"), 1)
+    run(settings)
+    rechunked = settings.model_copy(update={"chunk_size": 100})
+    with pytest.raises(IndexMismatch, match=r"chunking sentence:200:30.*rag ingest --rebuild"):
+        open_store(rechunked)
+    other_model = settings.model_copy(update={"embed_model": "other"})
+    with pytest.raises(IndexMismatch, match="embedder fake:all-MiniLM-L6-v2"):
+        open_store(other_model)
+    open_store(rechunked, rebuild=True)
+    report = run(rechunked)
+    assert report.added == 1 and report.passages == len(stored(rechunked))
+
+
+class CrashingEmbedder(FakeEmbedder):
+    """Dies on its third batch, as a killed process would, after two groups were written."""
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if len(FakeEmbedder.calls) == 2:
+            raise KeyboardInterrupt
+        return super().embed(texts)
+
+
+def test_an_interrupted_ingest_is_completed_without_duplicates_or_orphans(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    paths = make_corpus(Path("corpus"), 8)
+    monkeypatch.setitem(BACKENDS, "fake", CrashingEmbedder)
+    with pytest.raises(KeyboardInterrupt):
+        run(settings)
+    assert len(stored(settings)) > 0
+    assert any(not r.done for r in make_store(settings).load_records()[0].values())
+    paths[0].unlink()  # removed while the index was half-built
+    monkeypatch.setitem(BACKENDS, "fake", FakeEmbedder)
+    report = run(settings)
+    assert report.failed == []
+    clean = settings.model_copy(update={"index_dir": tmp_path / "clean"})
+    run(clean)
+    assert stored(settings) == stored(clean)
+    articles, _ = make_store(settings).load_records()
+    assert all(record.done for record in articles.values())
+    assert set(articles) == articles_of(stored(settings))
