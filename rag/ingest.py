@@ -47,10 +47,11 @@ class IngestReport:
 
     def line(self) -> str:
         """The one-line summary printed at the end of an ingest."""
+        rate = f" ({self.rate:.1f} passages/s)" if self.embedded else ""
         return (
             f"articles: {self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.removed} removed, {len(self.failed)} failed; passages: {self.passages} in "
-            f"index, {self.embedded} embedded in {self.seconds:.1f} s ({self.rate:.1f} passages/s)"
+            f"index, {self.embedded} embedded in {self.seconds:.1f} s{rate}"
         )
 
     def to_dict(self) -> dict[str, Any]:

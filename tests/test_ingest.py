@@ -51,6 +51,7 @@ def test_second_ingest_of_an_unchanged_corpus_embeds_nothing(settings: Settings)
     assert FakeEmbedder.calls == []
     assert (second.added, second.updated, second.unchanged, second.embedded) == (0, 0, 3, 0)
     assert second.passages == first.passages
+    assert "passages/s" in first.line() and "passages/s" not in second.line()
 
 
 def test_an_edited_article_has_its_old_passages_replaced(settings: Settings) -> None:
