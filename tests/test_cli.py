@@ -116,3 +116,42 @@ def test_an_ingest_killed_half_way_is_completed_by_the_next_run(tmp_path: Path) 
 def passage_ids(index: Path) -> set[str]:
     settings = Settings(index_dir=index)
     return set(Store(open_client(settings), "passages", None).passages.get(include=[])["ids"])
+
+
+def test_edits_and_removals_reach_the_index_through_the_cli(tmp_path: Path) -> None:
+    paths = make_corpus(tmp_path / "corpus", 3, paragraphs=10)
+    first = json.loads(rag("ingest", "--json").stdout)
+    text = paths[0].read_text(encoding="utf-8").replace("Dispatch 0.9:", "Late correction:")
+    paths[0].write_text(text, encoding="utf-8")
+    paths[2].unlink()
+    second = rag("ingest", "--json")
+    assert second.returncode == 0, second.stderr
+    summary = json.loads(second.stdout)
+    assert (summary["updated"], summary["removed"], summary["unchanged"]) == (1, 1, 1)
+    edited = Splitter(200, 30).split(read_file(paths[0], 10**7).articles[0])
+    assert 0 < summary["embedded"] < len(edited) < first["passages"]
+    assert summary["passages"] == distinct_passages(tmp_path / "corpus")
+
+
+def test_every_format_ingests_with_the_real_model(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    for words in ("Oil exports through the Caspian pipeline.", "Gas deals with China."):
+        pdf.add_page()
+        pdf.multi_cell(0, 10, words * 40)
+    write(tmp_path / "corpus/report.pdf", bytes(pdf.output()))
+    write(tmp_path / "corpus/note.txt", "Astana and Moscow\nTalks resumed on Monday.")
+    paragraph = "<p>Kazakhstan balances Russia, China and the West in its foreign policy.</p>"
+    write(tmp_path / "corpus/page.html", f"<html><body><article>{paragraph * 6}</article></html>")
+    rows = [{"id": i, "title": f"Wire {i}", "body": f"Report number {i} on CSTO."} for i in (1, 2)]
+    write(tmp_path / "corpus/wire.jsonl", "\n".join(json.dumps(r) for r in rows))
+    result = rag("ingest", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["added"] == 5
+    settings = Settings(index_dir=tmp_path / "index")
+    got = Store(open_client(settings), "passages", None).passages.get(include=["metadatas"])
+    pages = {m["page"] for m in got["metadatas"] if m["source"] == "corpus/report.pdf"}
+    assert pages == {1, 2}
+    assert {m["article_id"] for m in got["metadatas"]} >= {"corpus/wire.jsonl#1", "corpus/note.txt"}
