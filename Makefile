@@ -29,6 +29,7 @@ lint: $(VENV)/.test-installed
 
 bench: install
 	$(BIN)/python bench/ingest_scifact.py
+	$(BIN)/python bench/passages.py
 
 clean:
 	rm -rf $(VENV) index

@@ -17,9 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag.cli import open_store
 from rag.corpus import read_file
-from rag.embeddings import LocalEmbedder, create_embedder
+from rag.embeddings import LocalEmbedder
 from rag.ingest import Ingestor
 from rag.settings import Settings
 from rag.split import Splitter
@@ -49,11 +48,8 @@ def prepare_corpus(source: Path, tmp: Path, limit: int) -> Path:
 
 def run(settings: Settings, corpus: Path) -> dict[str, float | int | str]:
     """Time the first ingest, a second unchanged one, and the bare encoder."""
-    ingestor = Ingestor(settings, open_store(settings), lambda: create_embedder(settings), True)
-    first = ingestor.run([corpus])
-    second = Ingestor(settings, open_store(settings), lambda: create_embedder(settings)).run(
-        [corpus]
-    )
+    first = Ingestor.from_settings(settings, progress=True).run([corpus])
+    second = Ingestor.from_settings(settings).run([corpus])
     cli_seconds = time_cli(settings, corpus)
     texts = passage_texts(settings, corpus)
     model = LocalEmbedder(settings).model

@@ -7,13 +7,9 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rag.errors import RagError
 from rag.settings import Settings
-
-if TYPE_CHECKING:
-    from rag.store import Store
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,28 +69,14 @@ def load_settings() -> Settings:
 
 def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """``rag ingest``: exit 1 when any file failed, 0 otherwise."""
-    from rag.embeddings import create_embedder
     from rag.ingest import Ingestor
 
-    store = open_store(settings, rebuild=args.rebuild)
-    ingestor = Ingestor(settings, store, lambda: create_embedder(settings), args.progress)
+    ingestor = Ingestor.from_settings(settings, args.progress, rebuild=args.rebuild)
     report = ingestor.run(args.paths or [settings.corpus_dir])
     for failure in report.failed:
         print(f"error: {failure} (skipped)", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.line())
     return 1 if report.failed else 0
-
-
-def open_store(settings: Settings, rebuild: bool = False) -> Store:
-    """The store for these settings, refusing an index built with other settings."""
-    from rag.embeddings import embedder_name
-    from rag.store import Store, fingerprint, open_client
-
-    client = open_client(settings)
-    expected = fingerprint(embedder_name(settings), settings.chunk_size, settings.chunk_overlap)
-    if rebuild:
-        Store(client, settings.collection, None).drop()
-    return Store(client, settings.collection, expected)
 
 
 def run_stats(settings: Settings, args: argparse.Namespace) -> int:

@@ -143,9 +143,13 @@ def _clean_meta(raw: dict[str, Any]) -> dict[str, str]:
     return meta
 
 
-def _article(source: str, text: str, meta: dict[str, Any], **extra: Any) -> Article:
+def _article(
+    source: str, text: str, meta: dict[str, Any], infer_title: bool = False, **extra: Any
+) -> Article:
     if not text.strip():
         raise ReadError("no text")
+    if infer_title and not meta.get("title"):
+        meta["title"] = first_title(text)
     article_id = meta.pop("id", None) or source
     return Article(id=article_id, source=source, text=text, **meta, **extra)
 
@@ -160,8 +164,7 @@ def read_markdown(data: bytes, source: str) -> Iterator[Article]:
             raise ReadError("broken front matter: opening '---' has no closing '---'")
         meta = _clean_meta(_parse_front_matter(match.group(1)))
         text = text[match.end() :]
-    meta.setdefault("title", first_title(text) or "")
-    yield _article(source, text, {k: v for k, v in meta.items() if v})
+    yield _article(source, text, meta, infer_title=True)
 
 
 def _parse_front_matter(block: str) -> dict[str, Any]:
@@ -220,8 +223,7 @@ def read_pdf(data: bytes, source: str) -> Iterator[Article]:
     if not text.strip():
         raise ReadError("PDF has no extractable text (scanned images?)")
     meta = _clean_meta({"title": info.get("/Title"), "author": info.get("/Author")})
-    meta.setdefault("title", first_title(text) or "")
-    yield _article(source, text, {k: v for k, v in meta.items() if v}, page_starts=tuple(starts))
+    yield _article(source, text, meta, infer_title=True, page_starts=tuple(starts))
 
 
 def read_jsonl(data: bytes, source: str) -> Iterator[Article | FileError]:

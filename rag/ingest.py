@@ -1,6 +1,7 @@
 """Incremental, crash-safe sync of corpus files into the index.
 
-Each group of articles is written in three steps: records marked pending, passages
+Each group of articles is written in three steps: records marked pending (and their
+files' records dropped, so an unchanged file means a finished one), passages
 upserted (ids are content-derived, so repeating a step is harmless) and stale ones
 deleted, records marked done. A run killed at any point leaves pending records that
 the next run finishes, so no passage is duplicated or orphaned.
@@ -20,10 +21,10 @@ from typing import Any
 from tqdm import tqdm
 
 from rag.corpus import SourceFile, discover, read_file, source_name
-from rag.embeddings import Embedder
+from rag.embeddings import Embedder, create_embedder
 from rag.settings import Settings
 from rag.split import Splitter
-from rag.store import ArticleRecord, SourceRecord, Store
+from rag.store import ArticleRecord, SourceRecord, Store, open_store
 from rag.types import Article, FileError, Passage
 
 
@@ -70,7 +71,6 @@ class Plan:
     new: set[str] = field(default_factory=set)
     keep: set[str] = field(default_factory=set)
     remove: list[str] = field(default_factory=list)
-    dirty_sources: set[str] = field(default_factory=set)
     gone_sources: list[str] = field(default_factory=list)
     complete_sources: list[SourceRecord] = field(default_factory=list)
 
@@ -96,6 +96,14 @@ class Ingestor:
         self._make_embedder = embedder
         self._embedder: Embedder | None = None
         self.progress = progress
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, progress: bool | None = None, rebuild: bool = False
+    ) -> Ingestor:
+        """An ingestor on the index and embedder that ``settings`` select."""
+        store = open_store(settings, rebuild=rebuild)
+        return cls(settings, store, lambda: create_embedder(settings), progress)
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
         """Ingest ``paths``; files that vanished from under them are removed from the index."""
@@ -133,8 +141,6 @@ class Ingestor:
             self._plan_file(sf, articles, claimed, plan, report)
             if sf.errors:
                 plan.keep.update(owned)
-            if sf.source in sources:
-                plan.dirty_sources.add(sf.source)
         roots = [source_name(p) for p in paths]
         found = {source_name(p) for p in files}
         plan.remove = [
@@ -170,12 +176,11 @@ class Ingestor:
             if record is None:
                 plan.new.add(article.id)
         if not sf.errors:
-            plan.complete_sources.append(SourceRecord(sf.source, sf.sha256, len(sf.articles)))
+            plan.complete_sources.append(SourceRecord(sf.source, sf.sha256))
 
     # applying -----------------------------------------------------------------
 
     def _apply(self, plan: Plan, report: IngestReport) -> None:
-        self.store.delete_records(sources=plan.dirty_sources)
         splitter = Splitter(self.settings.chunk_size, self.settings.chunk_overlap)
         split = [
             (article, digest, splitter.split(article))
@@ -193,16 +198,16 @@ class Ingestor:
 
     def _write_group(self, group: list[tuple[Article, str, list[Passage]]]) -> int:
         store = self.store
-        store.put_articles([_record(a, h, ps, done=False) for a, h, ps in group])
+        store.delete_records(sources={a.source for a, _, _ in group})
+        store.put_articles([ArticleRecord(a.id, a.source, h, done=False) for a, h, _ in group])
         passages = [p for _, _, ps in group for p in ps]
-        existing = store.existing_ids([p.id for p in passages])
-        fresh = [p for p in passages if p.id not in existing]
+        stored = store.passage_ids_of(a.id for a, _, _ in group)
+        fresh = [p for p in passages if p.id not in stored]
         if fresh:
             store.upsert(fresh, self.embedder.embed([p.embedding_text() for p in fresh]))
-        store.update_metadata([p for p in passages if p.id in existing])
-        stale = store.passage_ids_of(a.id for a, _, _ in group) - {p.id for p in passages}
-        store.delete_passages(stale)
-        store.put_articles([_record(a, h, ps, done=True) for a, h, ps in group])
+        store.update_metadata([p for p in passages if p.id in stored])
+        store.delete_passages(stored - {p.id for p in passages})
+        store.put_articles([ArticleRecord(a.id, a.source, h, done=True) for a, h, _ in group])
         return len(fresh)
 
     def _remove(self, plan: Plan, report: IngestReport) -> None:
@@ -226,10 +231,6 @@ class Ingestor:
         if self.progress is None:
             return None if size > 1 else True
         return not self.progress
-
-
-def _record(article: Article, digest: str, passages: list[Passage], done: bool) -> ArticleRecord:
-    return ArticleRecord(article.id, article.source, digest, done, len(passages))
 
 
 def _groups(

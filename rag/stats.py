@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rag.embeddings import embedder_name
 from rag.settings import Settings
-from rag.store import Store, fingerprint, location, open_client
+from rag.store import Store, fingerprint, has_collection, location, open_client
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:
     """Location, build settings and counts of the index that ``settings`` point at."""
     client = open_client(settings)
-    names = {getattr(c, "name", c) for c in client.list_collections()}
     stats: dict[str, Any] = {"index": location(settings), "collection": settings.collection}
-    if settings.collection not in names:
+    if not has_collection(client, settings.collection):
         return {**stats, "articles": 0, "passages": 0, "sources": 0, "note": "empty index"}
     store = Store(client, settings.collection, None)
     built = store.fingerprint()
@@ -29,7 +27,6 @@ def index_stats(settings: Settings) -> dict[str, Any]:
     )
     if pending:
         stats["pending"] = f"{pending} articles half-ingested; run `rag ingest` to finish"
-    expected = fingerprint(embedder_name(settings), settings.chunk_size, settings.chunk_overlap)
-    if any(built.get(key) != value for key, value in expected.items()):
+    if any(built.get(key) != value for key, value in fingerprint(settings).items()):
         stats["note"] = "built with other settings; `rag ingest --rebuild` re-indexes"
     return stats

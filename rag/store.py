@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from rag.embeddings import embedder_name
 from rag.errors import IndexMismatch, StoreError
 from rag.settings import Settings
 from rag.types import Passage
@@ -23,7 +24,6 @@ class ArticleRecord:
     source: str
     content_hash: str
     done: bool
-    passages: int
 
 
 @dataclass(frozen=True)
@@ -32,16 +32,30 @@ class SourceRecord:
 
     source: str
     sha256: str
-    articles: int
 
 
-def fingerprint(embedder: str, chunk_size: int, chunk_overlap: int) -> dict[str, Any]:
-    """What an index records about the settings that built it."""
+def fingerprint(settings: Settings) -> dict[str, Any]:
+    """What an index records about the settings that build it."""
     return {
         "rag:format": FORMAT,
-        "rag:embedder": embedder,
-        "rag:chunking": f"sentence:{chunk_size}:{chunk_overlap}",
+        "rag:embedder": embedder_name(settings),
+        "rag:chunking": f"sentence:{settings.chunk_size}:{settings.chunk_overlap}",
     }
+
+
+def open_store(settings: Settings, rebuild: bool = False) -> Store:
+    """The store these settings point at, refusing an index built with other settings."""
+    client = open_client(settings)
+    if rebuild:
+        for name in (settings.collection, f"{settings.collection}-records"):
+            if has_collection(client, name):
+                client.delete_collection(name)
+    return Store(client, settings.collection, fingerprint(settings))
+
+
+def has_collection(client: Any, name: str) -> bool:
+    """Whether the Chroma behind ``client`` holds a collection called ``name``."""
+    return name in {getattr(c, "name", c) for c in client.list_collections()}
 
 
 def open_client(settings: Settings) -> Any:
@@ -78,7 +92,6 @@ class Store:
 
     def __init__(self, client: Any, name: str, expected: dict[str, Any] | None) -> None:
         self.client = client
-        self.name = name
         self.passages = self._collection(name, expected)
         self.records = client.get_or_create_collection(f"{name}-records", embedding_function=None)
         self.batch = min(1000, client.get_max_batch_size())
@@ -97,20 +110,7 @@ class Store:
         meta = self.passages.metadata or {}
         return {key: meta[key] for key in _FINGERPRINT_KEYS if key in meta}
 
-    def drop(self) -> None:
-        """Delete every passage and record (for --rebuild)."""
-        for collection in (self.name, f"{self.name}-records"):
-            if collection in {_name(c) for c in self.client.list_collections()}:
-                self.client.delete_collection(collection)
-
     # passages -----------------------------------------------------------------
-
-    def existing_ids(self, ids: Sequence[str]) -> set[str]:
-        """Which of ``ids`` are already stored."""
-        found: set[str] = set()
-        for chunk in _chunks(list(ids), self.batch):
-            found.update(self.passages.get(ids=chunk, include=[])["ids"])
-        return found
 
     def upsert(self, passages: Sequence[Passage], vectors: Any) -> None:
         """Store passages with their vectors (idempotent: ids are content-derived)."""
@@ -157,23 +157,20 @@ class Store:
         for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
             if rid.startswith("a:"):
                 articles[rid[2:]] = ArticleRecord(
-                    rid[2:], meta["source"], meta["hash"], bool(meta["done"]), meta["passages"]
+                    rid[2:], meta["source"], meta["hash"], bool(meta["done"])
                 )
             elif rid.startswith("s:"):
-                sources[rid[2:]] = SourceRecord(rid[2:], meta["sha256"], meta["articles"])
+                sources[rid[2:]] = SourceRecord(rid[2:], meta["sha256"])
         return articles, sources
 
     def put_articles(self, records: Sequence[ArticleRecord]) -> None:
         """Write article records (pending before their passages are stored, done after)."""
-        metas = [
-            {"source": r.source, "hash": r.content_hash, "done": r.done, "passages": r.passages}
-            for r in records
-        ]
+        metas = [{"source": r.source, "hash": r.content_hash, "done": r.done} for r in records]
         self._put([f"a:{r.article_id}" for r in records], metas)
 
     def put_sources(self, records: Sequence[SourceRecord]) -> None:
         """Mark files as completely ingested."""
-        metas = [{"sha256": r.sha256, "articles": r.articles} for r in records]
+        metas = [{"sha256": r.sha256} for r in records]
         self._put([f"s:{r.source}" for r in records], metas)
 
     def delete_records(self, article_ids: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
@@ -221,7 +218,3 @@ def passage_metadata(passage: Passage) -> dict[str, Any]:
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _name(collection: Any) -> str:
-    return collection if isinstance(collection, str) else str(collection.name)

@@ -17,7 +17,7 @@ import pytest
 from rag.embeddings import BACKENDS, Vectors
 from rag.ingest import Ingestor, IngestReport
 from rag.settings import Settings
-from rag.store import Store, fingerprint, open_client
+from rag.store import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = sorted((REPO / "corpus").glob("*.md"))
@@ -63,19 +63,12 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def make_store(settings: Settings) -> Store:
-    expected = fingerprint(
-        f"{settings.embed_backend}:{settings.embedding_model}",
-        settings.chunk_size,
-        settings.chunk_overlap,
-    )
-    return Store(open_client(settings), settings.collection, expected)
+    return open_store(settings)
 
 
 def ingest(settings: Settings, *paths: Path | str) -> IngestReport:
     """One in-process ingest with the embedder the settings name."""
-    from rag.embeddings import create_embedder
-
-    ingestor = Ingestor(settings, make_store(settings), lambda: create_embedder(settings), False)
+    ingestor = Ingestor.from_settings(settings, progress=False)
     return ingestor.run([Path(p) for p in paths] or [settings.corpus_dir])
 
 

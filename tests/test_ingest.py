@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from rag.cli import open_store
 from rag.embeddings import BACKENDS, Vectors
 from rag.errors import IndexMismatch
 from rag.settings import Settings
+from rag.store import open_store
 from tests.conftest import FakeEmbedder, embedded_texts, ingest, make_corpus, make_store, write
 
 run = ingest
@@ -177,3 +177,25 @@ def test_an_interrupted_ingest_is_completed_without_duplicates_or_orphans(
     articles, _ = make_store(settings).load_records()
     assert all(record.done for record in articles.values())
     assert set(articles) == articles_of(stored(settings))
+
+
+def test_a_file_reverted_after_an_interrupted_edit_is_ingested_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    paths = make_corpus(Path("corpus"), 8)
+    run(settings)
+    originals = [p.read_text(encoding="utf-8") for p in paths]
+    for path, text in zip(paths, originals, strict=True):
+        path.write_text(text.replace("Dispatch", "Revised dispatch"), encoding="utf-8")
+    FakeEmbedder.calls = []
+    monkeypatch.setitem(BACKENDS, "fake", CrashingEmbedder)
+    with pytest.raises(KeyboardInterrupt):
+        run(settings)
+    for path, text in zip(paths, originals, strict=True):
+        path.write_text(text, encoding="utf-8")  # the same bytes as at the first ingest
+    monkeypatch.setitem(BACKENDS, "fake", FakeEmbedder)
+    report = run(settings)
+    assert report.updated > 0
+    clean = settings.model_copy(update={"index_dir": tmp_path / "clean"})
+    run(clean)
+    assert stored(settings) == stored(clean)
