@@ -19,3 +19,7 @@ class IndexMismatch(StoreError):
 
 class ReadError(RagError):
     """A corpus file cannot be read as an article."""
+
+
+class LLMError(RagError):
+    """The LLM endpoint refused, failed or answered with something unusable."""

@@ -5,6 +5,10 @@ files' records dropped, so an unchanged file means a finished one), passages
 upserted (ids are content-derived, so repeating a step is harmless) and stale ones
 deleted, records marked done. A run killed at any point leaves pending records that
 the next run finishes, so no passage is duplicated or orphaned.
+
+The BM25 sidecar follows the collection: the stamp is cleared before any change and the
+sidecar rebuilt under a new stamp after it, so a run killed midway leaves no stamp and
+the next run (or any reader) rebuilds the sidecar.
 """
 
 from __future__ import annotations
@@ -110,9 +114,13 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         plan = self.plan(paths, report)
+        if plan.todo or plan.remove:
+            self.store.clear_stamp()
         if plan.todo:
             self._apply(plan, report)
         self._remove(plan, report)
+        if self.store.stamp() is None:
+            self.store.refresh_sidecar()
         self.store.put_sources(plan.complete_sources)
         report.passages = self.store.count()
         report.seconds = time.perf_counter() - started

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,6 +43,38 @@ class Settings(BaseSettings):
     )
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are skipped.")
 
+    top_k: int = Field(6, ge=1, le=50, description="Passages given to the answerer (RAG_TOP_K).")
+    candidates: int = Field(
+        50, ge=1, description="Passages each retriever (dense, BM25) proposes for fusion."
+    )
+    fusion: Literal["rrf", "convex"] = Field(
+        "rrf",
+        description="How dense and BM25 results are combined: 'rrf' (reciprocal rank fusion) "
+        "or 'convex' (weighted sum of min-max normalised scores) (RAG_FUSION).",
+    )
+    rrf_k: float = Field(60.0, gt=0, description="Rank constant of reciprocal rank fusion.")
+    bm25_weight: float = Field(
+        1.0, ge=0, description="Weight of the BM25 ranking in fusion (dense has weight 1)."
+    )
+    duplicate_threshold: float = Field(
+        0.8, gt=0, le=1, description="Word-shingle overlap above which passages are duplicates."
+    )
+
+    llm_model: str = Field("gpt-4o-mini", description="Model an LLM answer is asked of.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM endpoint.")
+    llm_retries: int = Field(2, ge=0, description="Retries after a timeout, 429 or 5xx.")
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+
+    support_threshold: float = Field(
+        0.5, ge=0, le=1, description="Support score below which a sentence is flagged."
+    )
+    answer_sentences: int = Field(
+        4, ge=1, description="Most sentences in an extractive answer."
+    )
+    min_relevance: float = Field(
+        0.35, ge=0, le=1, description="Below this, the extractive answerer says it cannot answer."
+    )
+
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "RAG_OPENAI_API_KEY")
     )
@@ -57,6 +90,11 @@ class Settings(BaseSettings):
                 f"RAG_CHUNK_SIZE ({self.chunk_size})"
             )
         return self
+
+    @property
+    def llm_configured(self) -> bool:
+        """Whether answers come from an LLM (an API key or a base URL is set)."""
+        return self.openai_api_key is not None or self.openai_base_url is not None
 
     @property
     def embedding_model(self) -> str:

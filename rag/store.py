@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
+
+from rag import bm25
 from rag.embeddings import embedder_name
 from rag.errors import IndexMismatch, StoreError
 from rag.settings import Settings
-from rag.types import Passage
+from rag.types import METADATA_FIELDS, Filters, Passage
 
-FORMAT = 1
+#: 2: passages carry ``day`` (published date as YYYYMMDD) for date filters.
+FORMAT = 2
+_STAMP = "g:stamp"
 _FINGERPRINT_KEYS = ("rag:format", "rag:embedder", "rag:chunking")
 
 
@@ -50,7 +57,16 @@ def open_store(settings: Settings, rebuild: bool = False) -> Store:
         for name in (settings.collection, f"{settings.collection}-records"):
             if has_collection(client, name):
                 client.delete_collection(name)
-    return Store(client, settings.collection, fingerprint(settings))
+    return Store(client, settings.collection, fingerprint(settings), sidecar_root(settings))
+
+
+def sidecar_root(settings: Settings) -> Path:
+    """Folder of the BM25 sidecar: beside an embedded index, or a local cache per server."""
+    root = settings.index_dir / "bm25"
+    if not settings.chroma_url:
+        return root
+    url = urlparse(settings.chroma_url)
+    return root / f"{url.hostname}-{url.port or 'default'}"
 
 
 def has_collection(client: Any, name: str) -> bool:
@@ -90,8 +106,16 @@ def location(settings: Settings) -> str:
 class Store:
     """Passages collection plus a records collection that says what was ingested."""
 
-    def __init__(self, client: Any, name: str, expected: dict[str, Any] | None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        expected: dict[str, Any] | None,
+        sidecar_root: Path | None = None,
+    ) -> None:
         self.client = client
+        self.name = name
+        self.sidecar_root = sidecar_root
         self.passages = self._collection(name, expected)
         self.records = client.get_or_create_collection(f"{name}-records", embedding_function=None)
         self.batch = min(1000, client.get_max_batch_size())
@@ -146,6 +170,93 @@ class Store:
     def count(self) -> int:
         """Number of stored passages."""
         return int(self.passages.count())
+
+    def query(
+        self, vector: Sequence[float], n: int, filters: Filters | None = None
+    ) -> list[tuple[Passage, float]]:
+        """The ``n`` passages nearest to ``vector`` passing ``filters`` with their cosine
+        similarity, nearest first."""
+        if n <= 0:
+            return []
+        got = self.passages.query(
+            query_embeddings=np.asarray([vector], dtype=np.float32),
+            n_results=n,
+            where=where_clause(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        columns = ("ids", "documents", "metadatas", "distances")
+        rows = zip(*(got[c][0] for c in columns), strict=True)
+        return [(to_passage(pid, text, meta), 1.0 - dist) for pid, text, meta, dist in rows]
+
+    def get(self, ids: Sequence[str]) -> dict[str, Passage]:
+        """Stored passages by id (ids not stored are left out)."""
+        found: dict[str, Passage] = {}
+        for chunk in _chunks(list(ids), self.batch):
+            got = self.passages.get(ids=chunk, include=["documents", "metadatas"])
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                found[pid] = to_passage(pid, text, meta)
+        return found
+
+    def scan(self) -> Iterator[Passage]:
+        """Every stored passage, in pages."""
+        offset = 0
+        while True:
+            got = self.passages.get(
+                include=["documents", "metadatas"], limit=self.batch, offset=offset
+            )
+            if not got["ids"]:
+                return
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                yield to_passage(pid, text, meta)
+            offset += len(got["ids"])
+
+    # BM25 sidecar --------------------------------------------------------------
+
+    def stamp(self) -> str | None:
+        """Changes whenever an ingest changes the passages."""
+        got = self.records.get(ids=[_STAMP], include=["metadatas"])
+        return str(got["metadatas"][0]["stamp"]) if got["ids"] else None
+
+    def clear_stamp(self) -> None:
+        """Mark the sidecar stale before changing passages (a crash then leaves it stale)."""
+        self.records.delete(ids=[_STAMP])
+
+    def refresh_sidecar(self) -> bm25.Sidecar:
+        """Rebuild the BM25 sidecar from the passages and record a new stamp."""
+        stamp = uuid.uuid4().hex
+        sidecar = self._build_sidecar(stamp)
+        self._put([_STAMP], [{"stamp": stamp}])
+        return sidecar
+
+    def sidecar(self) -> bm25.Sidecar:
+        """The BM25 sidecar in step with the passages, rebuilt here when it is stale.
+
+        With no stamp (an ingest is running or was killed) it is built in memory only.
+        """
+        stamp = self.stamp()
+        loaded = bm25.load(self._sidecar_root(), self.name)
+        if loaded is not None and stamp is not None and loaded.stamp == stamp:
+            return loaded
+        return self._build_sidecar(stamp or "unstamped", keep=stamp is not None)
+
+    def _build_sidecar(self, stamp: str, keep: bool = True) -> bm25.Sidecar:
+        passages = list(self.scan())
+        columns = bm25.Columns(
+            ids=[p.id for p in passages],
+            articles=[p.article_id for p in passages],
+            outlets=[p.metadata.get("outlet", "") for p in passages],
+            days=[bm25.day_number(p.metadata.get("published")) or 0 for p in passages],
+        )
+        sidecar = bm25.build([p.embedding_text() for p in passages], columns, stamp)
+        if keep:
+            bm25.save(sidecar, self._sidecar_root(), self.name)
+        return sidecar
+
+    def _sidecar_root(self) -> Path:
+        if self.sidecar_root is None:
+            raise StoreError("this store was opened without a folder for the BM25 sidecar")
+        self.sidecar_root.mkdir(parents=True, exist_ok=True)
+        return self.sidecar_root
 
     # records ------------------------------------------------------------------
 
@@ -212,7 +323,41 @@ def passage_metadata(passage: Passage) -> dict[str, Any]:
     }
     if passage.page is not None:
         meta["page"] = passage.page
+    day = bm25.day_number(passage.metadata.get("published"))
+    if day is not None:
+        meta["day"] = day
     return meta
+
+
+def to_passage(pid: str, text: str, meta: dict[str, Any]) -> Passage:
+    """A stored passage back as a ``Passage``."""
+    return Passage(
+        id=pid,
+        article_id=str(meta["article_id"]),
+        ordinal=int(meta["ordinal"]),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        source=str(meta["source"]),
+        page=int(meta["page"]) if "page" in meta else None,
+        metadata={k: str(meta[k]) for k in METADATA_FIELDS if k in meta},
+    )
+
+
+def where_clause(filters: Filters | None) -> dict[str, Any] | None:
+    """A Chroma ``where`` for ``filters`` (None when they restrict nothing)."""
+    if not filters:
+        return None
+    terms: list[dict[str, Any]] = []
+    if filters.outlets:
+        terms.append({"outlet": {"$in": list(filters.outlets)}})
+    if filters.articles:
+        terms.append({"article_id": {"$in": list(filters.articles)}})
+    if filters.since:
+        terms.append({"day": {"$gte": bm25.day_number(filters.since) or 0}})
+    if filters.until:
+        terms.append({"day": {"$lte": bm25.day_number(filters.until) or 99999999}})
+    return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

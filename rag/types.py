@@ -66,3 +66,78 @@ class FileError:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on what retrieval may return; empty fields restrict nothing."""
+
+    outlets: tuple[str, ...] = ()
+    articles: tuple[str, ...] = ()
+    #: Inclusive ISO dates (YYYY-MM-DD) bounding the article's ``published`` date.
+    since: str | None = None
+    until: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.outlets or self.articles or self.since or self.until)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with its fused score and where each retriever ranked it."""
+
+    passage: Passage
+    score: float
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    #: Near-duplicates (syndicated or repeated text) collapsed into this passage.
+    also_in: tuple[Passage, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    """A passage as shown beside an answer: its display number and supporting spans."""
+
+    number: int
+    passage: Passage
+    #: (start, end) character offsets into ``passage.text`` that support the answer.
+    spans: tuple[tuple[int, int], ...] = ()
+    also_in: tuple[Passage, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of an answer, its citations (display numbers) and how well they support it."""
+
+    text: str
+    citations: tuple[int, ...] = ()
+    #: 0..1: how strongly the cited passages support the sentence.
+    support: float = 0.0
+    supported: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the pipeline returns: checked sentences and the numbered sources they cite."""
+
+    question: str
+    text: str
+    sentences: tuple[Sentence, ...]
+    sources: tuple[Source, ...]
+    #: "llm" or "extractive".
+    mode: str
+    model: str
+    #: The question retrieval ran on (a follow-up rewritten to stand alone).
+    standalone_question: str = ""
+    #: False when the answer is the "cannot answer" sentinel.
+    answered: bool = True
+    #: Every passage retrieval returned, in rank order (cited or not).
+    retrieved: tuple[Passage, ...] = ()
+    #: Citation numbers the answerer wrote that did not name a retrieved passage.
+    removed_citations: tuple[int, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def unsupported(self) -> tuple[Sentence, ...]:
+        """Sentences the citation check could not back with their sources."""
+        return tuple(s for s in self.sentences if not s.supported)

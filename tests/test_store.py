@@ -29,7 +29,9 @@ def test_ingest_and_stats_through_a_chroma_server(chroma_server: str, tmp_path: 
     stats = index_stats(settings)
     assert stats["index"] == chroma_server
     assert stats["articles"] == 3 and stats["passages"] == first.passages
-    assert not (tmp_path / "index").exists()
+    assert not (tmp_path / "index" / "chroma.sqlite3").exists()  # passages live on the server
+    cached = list((tmp_path / "index" / "bm25").glob("127.0.0.1-*/server-test.current"))
+    assert len(cached) == 1  # the BM25 sidecar is cached locally, per server
 
 
 def test_the_cli_uses_the_server_with_the_real_model(chroma_server: str, tmp_path: Path) -> None:

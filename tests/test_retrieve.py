@@ -1,0 +1,135 @@
+"""Hybrid retrieval: fusion, filters, duplicate collapse, and the BM25 sidecar kept in step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.embeddings import create_embedder
+from rag.retrieve import Retriever, collapse, overlap, rrf, shingles
+from rag.settings import Settings
+from rag.store import open_store
+from rag.types import Filters, Hit, Passage
+from tests.conftest import ingest, make_corpus, write
+
+
+def article(title: str, outlet: str, published: str, body: str) -> str:
+    return f"---\ntitle: {title}\noutlet: {outlet}\npublished: {published}\n---\n\n{body}\n"
+
+
+def retriever(settings: Settings) -> Retriever:
+    return Retriever(open_store(settings), create_embedder(settings), settings)
+
+
+def titles(hits: list[Hit]) -> list[str]:
+    return [h.passage.metadata.get("title", "") for h in hits]
+
+
+def passage(pid: str, text: str) -> Passage:
+    return Passage(pid, "a", 0, text, 0, len(text), "a.md")
+
+
+def test_rrf_rewards_agreement_and_weights_rankings() -> None:
+    scores = rrf([["a", "b", "c"], ["d", "b", "e"]], [1.0, 1.0], k=60)
+    assert max(scores, key=scores.__getitem__) == "b"  # 2nd in both beats 1st in one
+    assert scores["a"] == pytest.approx(1 / 61)
+    weighted = rrf([["a", "b"], ["b", "a"]], [1.0, 2.0], k=60)
+    assert weighted["b"] > weighted["a"]
+
+
+def test_near_duplicates_collapse_into_the_better_hit() -> None:
+    text = "Putin met Nazarbayev at the Kremlin on December 27 and talked for hours about Astana."
+    hits = [
+        Hit(passage("1", text), 0.9),
+        Hit(passage("2", "An unrelated passage about pipelines that bypass Russia entirely."), 0.8),
+        Hit(passage("3", "Moscow, Dec 28. " + text), 0.7),
+        Hit(passage("4", "A third passage about the CSTO summit and external threats."), 0.6),
+    ]
+    kept = collapse(hits, 2, threshold=0.8)
+    assert [h.passage.id for h in kept] == ["1", "2"]
+    assert [p.id for p in kept[0].also_in] == ["3"]
+    assert overlap(shingles(text), shingles("Something else entirely, said nobody here.")) == 0
+
+
+def test_bm25_sidecar_follows_every_ingest(settings: Settings) -> None:
+    make_corpus(Path("corpus"), 3)
+    ingest(settings)
+    assert retriever(settings).bm25("zanzibar", 5) == []
+    extra = write(
+        Path("corpus/extra.md"),
+        article("Zanzibar", "Wire", "2025-01-02", "Zanzibar trade talks resumed."),
+    )
+    ingest(settings)
+    found = retriever(settings).bm25("zanzibar", 5)
+    assert len(found) == 1
+    assert list((settings.index_dir / "bm25").glob("passages.*.*"))
+    extra.unlink()
+    ingest(settings)
+    assert retriever(settings).bm25("zanzibar", 5) == []
+
+
+def test_a_stale_sidecar_is_rebuilt_from_the_collection(settings: Settings) -> None:
+    make_corpus(Path("corpus"), 3)
+    ingest(settings)
+    write(
+        Path("corpus/extra.md"),
+        article("Zanzibar", "Wire", "2025-01-02", "Zanzibar talks resumed."),
+    )
+    ingest(settings)
+    store = open_store(settings)
+    store.clear_stamp()  # as left by an ingest killed midway
+    assert len(Retriever(store, create_embedder(settings), settings).bm25("zanzibar", 5)) == 1
+    pointer = settings.index_dir / "bm25" / "passages.current"
+    pointer.write_text("passages.gone.1", encoding="utf-8")  # sidecar files lost
+    ingest(settings)  # nothing changed, but the missing stamp makes it rebuild
+    assert open_store(settings).stamp() is not None
+    assert len(retriever(settings).bm25("zanzibar", 5)) == 1
+
+
+def test_filters_apply_to_both_retrievers(settings: Settings) -> None:
+    body = "The pipeline bypasses Russia"
+    write(Path("corpus/a.md"), article("Early", "Alpha", "2024-03-01", f"{body}, planners said."))
+    write(Path("corpus/b.md"), article("Late", "Beta", "2025-06-01", f"{body}; it opened in June."))
+    undated = f"---\ntitle: Undated\noutlet: Alpha\n---\n\nWhy {body.lower()} is unclear.\n"
+    write(Path("corpus/c.md"), undated)
+    ingest(settings)
+    r = retriever(settings)
+    query = "pipeline bypasses Russia"
+    assert set(titles(r.retrieve(query))) == {"Early", "Late", "Undated"}
+    assert set(titles(r.retrieve(query, filters=Filters(outlets=("Alpha",))))) == {
+        "Early",
+        "Undated",
+    }
+    assert titles(r.retrieve(query, filters=Filters(since="2025-01-01"))) == ["Late"]
+    assert titles(r.retrieve(query, filters=Filters(until="2024-12-31"))) == ["Early"]
+    only_b = Filters(articles=("corpus/b.md",))
+    assert titles(r.retrieve(query, filters=only_b)) == ["Late"]
+    assert [pid for pid, _ in r.sidecar.search(query, 10, only_b)] == [
+        h.passage.id for h in r.retrieve(query, filters=only_b)
+    ]
+
+
+def test_syndicated_text_is_shown_once_with_also_in(settings: Settings) -> None:
+    body = (
+        "Kazakhstan plans a new oil pipeline that bypasses Russia, officials in Astana said, "
+        "routing crude through Azerbaijan and Turkey towards European buyers next year."
+    )
+    write(Path("corpus/a.md"), article("Original", "Alpha", "2025-01-01", body))
+    write(Path("corpus/b.md"), article("Reprint", "Beta", "2025-01-02", body))
+    write(Path("corpus/c.md"), article("Other", "Gamma", "2025-01-03", "Uzbekistan talks."))
+    ingest(settings)
+    hits = retriever(settings).retrieve("oil pipeline bypasses Russia", k=3)
+    assert len(hits) == 2
+    first = hits[0]
+    shown_and_hidden = {first.passage.metadata["title"], first.also_in[0].metadata["title"]}
+    assert shown_and_hidden == {"Original", "Reprint"}
+
+
+def test_k_bounds_the_hits_and_ranks_are_recorded(settings: Settings) -> None:
+    make_corpus(Path("corpus"), 6)
+    ingest(settings)
+    hits = retriever(settings).retrieve("Putin Nazarbayev Kremlin meeting", k=4)
+    assert len(hits) == 4
+    assert all(h.dense_rank or h.bm25_rank for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
