@@ -1,0 +1,223 @@
+"""Citations in an answer: parse the [n] markers, drop invalid ones, renumber, check support.
+
+Accepted markers: ``[1]``, ``[1][2]``, ``[1, 2]``, ``[1,2,3]``, ``[1; 2]`` and ranges
+``[1-3]``, before or after a sentence's final punctuation, or alone on the line after it
+(they then belong to the sentence before). Brackets holding anything but numbers
+("[between Putin and Nazarbayev]") are text, not citations.
+
+A checked answer is re-rendered with display numbers, markers after the final punctuation
+and sentences joined by single spaces: ``Putin met Nazarbayev in December. [1][2] Tokayev
+was not consulted. [3]`` (a sentence ending in a letter or digit gets a full stop, so that
+the text splits into the same sentences again). Display numbers follow the order of first
+citation: the first passage cited is [1], the next new one [2]; within a sentence they are
+sorted. Only cited passages become sources.
+
+The "cannot answer" sentinel is recognised whatever its case, quotes, final punctuation and
+citation markers: alone, it makes an unanswered answer of one supported, uncited sentence;
+inside a longer answer it stays as such a sentence. An empty answer (or one of markers only)
+has no sentences and is not answered either.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.prompts import CANNOT_ANSWER
+from rag.sentences import sentence_spans
+from rag.support import Span, Support, SupportScorer
+from rag.types import Hit, Sentence, Source
+
+_NUMBERS = r"\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*"
+_MARKER = rf"\[\s*{_NUMBERS}\s*\]"
+#: A run of markers on one line, possibly separated by commas or semicolons: "[1], [2]".
+_MARKERS = re.compile(rf"{_MARKER}(?:[ \t]*[,;]?[ \t]*{_MARKER})*")
+_PART = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
+#: Longest range expanded ("[1-3]"); a longer one keeps only its two ends.
+_MAX_RANGE = 20
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?…])")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)")
+_SENTINEL_STRIP = " \t\r\n\"'“”‘’«»`*_.!"
+
+
+@dataclass(frozen=True)
+class ParsedSentence:
+    """A sentence with its citation markers removed, and the numbers they held, in order."""
+
+    text: str
+    citations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    """An answer whose citations were validated, renumbered and checked against the passages.
+
+    An empty answer has no sentences and ``answered`` False; the "cannot answer" sentinel
+    is one supported sentence without citations, also with ``answered`` False.
+    """
+
+    text: str
+    sentences: tuple[Sentence, ...]
+    sources: tuple[Source, ...]
+    #: Citation numbers that named no retrieved passage, sorted and unique.
+    removed: tuple[int, ...] = ()
+    answered: bool = True
+    #: For each sentence, how its cited passages (each alone, too) support it; None when
+    #: it cites nothing it could be checked against.
+    supports: tuple[Support | None, ...] = field(default=(), compare=False)
+
+
+def parse_answer(text: str) -> list[ParsedSentence]:
+    """The sentences of ``text``, markers removed, each with the numbers it cites.
+
+    Markers with no sentence of their own (alone on a line) go to the sentence before, or
+    to the first sentence when nothing comes before. Repeated numbers are kept once."""
+    canonical = _MARKERS.sub(lambda m: _canonical(m.group()), text)
+    parsed: list[ParsedSentence] = []
+    pending: list[int] = []
+    for start, end in sentence_spans(canonical):
+        piece = canonical[start:end]
+        numbers = [n for marker in _MARKERS.findall(piece) for n in citation_numbers(marker)]
+        words = tidy(_MARKERS.sub(" ", piece))
+        if not any(char.isalnum() for char in words):
+            if parsed:
+                parsed[-1] = _cite(parsed[-1], numbers)
+            else:
+                pending.extend(numbers)
+            continue
+        parsed.append(_cite(ParsedSentence(words), pending + numbers))
+        pending = []
+    return parsed
+
+
+def citation_numbers(marker: str) -> list[int]:
+    """The numbers a marker (or run of markers) names, ranges expanded: '[1-3]' -> 1, 2, 3."""
+    numbers: list[int] = []
+    for first, last in _PART.findall(marker):
+        low, high = int(first), int(last or first)
+        if abs(high - low) > _MAX_RANGE:
+            numbers.extend((low, high))
+        else:
+            step = 1 if high >= low else -1
+            numbers.extend(range(low, high + step, step))
+    return numbers
+
+
+def tidy(text: str) -> str:
+    """Whitespace collapsed, no space before punctuation, no empty brackets left behind."""
+    text = _EMPTY_BRACKETS.sub(" ", text)
+    text = " ".join(text.split())
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+
+
+def is_cannot_answer(text: str) -> bool:
+    """Whether ``text`` is the "cannot answer" sentinel, whatever its case, quotes, final
+    punctuation, surrounding whitespace and citation markers."""
+    return _fold(text) == _fold(CANNOT_ANSWER)
+
+
+def _fold(text: str) -> str:
+    text = _MARKERS.sub(" ", text).strip(_SENTINEL_STRIP)
+    return " ".join(text.replace("’", "'").lower().split())
+
+
+def _canonical(markers: str) -> str:
+    return "".join(f"[{n}]" for n in citation_numbers(markers))
+
+
+def _cite(sentence: ParsedSentence, numbers: Sequence[int]) -> ParsedSentence:
+    citations = tuple(dict.fromkeys((*sentence.citations, *numbers)))
+    return ParsedSentence(sentence.text, citations)
+
+
+def check_answer(
+    raw: str, hits: Sequence[Hit], scorer: SupportScorer, threshold: float
+) -> CheckedAnswer:
+    """Validate, renumber and check the citations of ``raw``, whose [n] names ``hits[n - 1]``.
+
+    Numbers naming no hit are removed (and reported); a sentence left without a citation
+    has support 0.0 and is not supported. A sentence saying the sentinel is supported and
+    cites nothing; an answer that says only the sentinel is not ``answered``."""
+    parsed = [_punctuated(s) for s in parse_answer(raw)]
+    removed = tuple(sorted({n for s in parsed for n in s.citations if not 0 < n <= len(hits)}))
+    claims = [s for s in parsed if not is_cannot_answer(s.text)]
+    if not claims:
+        return _unanswered(parsed, removed)
+    numbering = _numbering(claims, len(hits))
+    scorer.prepare([s.text for s in claims], [hits[n - 1].passage.text for n in numbering])
+    spans: dict[int, list[Span]] = {n: [] for n in numbering}
+    checked = [_check(item, hits, numbering, scorer, threshold, spans) for item in parsed]
+    sources = tuple(
+        Source(numbering[n], hits[n - 1].passage, merge_spans(spans[n]), hits[n - 1].also_in)
+        for n in numbering
+    )
+    sentences = tuple(sentence for sentence, _ in checked)
+    supports = tuple(support for _, support in checked)
+    return CheckedAnswer(render(sentences), sentences, sources, removed, True, supports)
+
+
+def _check(
+    item: ParsedSentence,
+    hits: Sequence[Hit],
+    numbering: dict[int, int],
+    scorer: SupportScorer,
+    threshold: float,
+    spans: dict[int, list[Span]],
+) -> tuple[Sentence, Support | None]:
+    """One checked sentence; the spans supporting it are added to ``spans``."""
+    if is_cannot_answer(item.text):
+        return _sentinel(), None
+    cited = [n for n in item.citations if n in numbering]
+    if not cited:
+        return Sentence(item.text), None
+    support = scorer.score(item.text, [hits[n - 1].passage.text for n in cited])
+    for number, found in zip(cited, support.spans, strict=True):
+        spans[number].extend(found)
+    display = tuple(sorted(numbering[n] for n in cited))
+    return Sentence(item.text, display, support.score, support.score >= threshold), support
+
+
+def render(sentences: Sequence[Sentence]) -> str:
+    """Sentences joined by single spaces, each followed by its markers: 'Text. [1][2]'."""
+    parts = []
+    for sentence in sentences:
+        markers = "".join(f"[{n}]" for n in sentence.citations)
+        parts.append(f"{sentence.text} {markers}" if markers else sentence.text)
+    return " ".join(parts)
+
+
+def merge_spans(spans: Sequence[Span]) -> tuple[Span, ...]:
+    """``spans`` sorted, with overlapping or touching ones merged."""
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def _numbering(sentences: Sequence[ParsedSentence], hits: int) -> dict[int, int]:
+    """Display number of each valid citation number, in order of first citation."""
+    order = dict.fromkeys(n for s in sentences for n in s.citations if 0 < n <= hits)
+    return {number: display for display, number in enumerate(order, start=1)}
+
+
+def _unanswered(parsed: Sequence[ParsedSentence], removed: tuple[int, ...]) -> CheckedAnswer:
+    """The answer to give when ``parsed`` is empty or says only the sentinel."""
+    if not parsed:
+        return CheckedAnswer("", (), (), removed, answered=False)
+    return CheckedAnswer(CANNOT_ANSWER, (_sentinel(),), (), removed, False, (None,))
+
+
+def _sentinel() -> Sentence:
+    return Sentence(CANNOT_ANSWER, (), 1.0, True)
+
+
+def _punctuated(sentence: ParsedSentence) -> ParsedSentence:
+    """A sentence ending in a letter or digit gets a full stop, so the rendered answer splits
+    into the same sentences again."""
+    if not sentence.text[-1].isalnum():
+        return sentence
+    return ParsedSentence(sentence.text + ".", sentence.citations)
