@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bars.add_argument("--no-progress", action="store_false", dest="progress", help="never")
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_ask(commands)
     stats = commands.add_parser("stats", help="show what the index holds")
     stats.add_argument("--json", action="store_true", help="print as JSON")
     return parser
@@ -44,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "ingest":
             return run_ingest(settings, args)
+        if args.command == "ask":
+            return run_ask(settings, args)
         return run_stats(settings, args)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -51,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; run the command again to finish", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`rag ask ... | head`)
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        return 141
 
 
 def load_settings() -> Settings:
@@ -77,6 +84,60 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: {failure} (skipped)", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.line())
     return 1 if report.failed else 0
+
+
+def add_ask(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``rag ask`` and its filters."""
+    ask = commands.add_parser(
+        "ask",
+        help="answer a question with cited passages",
+        description="Answer QUESTION from the index; every sentence cites the passages it "
+        "rests on, and the citations are checked. Offline (extractive) unless OPENAI_API_KEY "
+        "or OPENAI_BASE_URL is set.",
+    )
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--k", type=int, metavar="N", help="passages to retrieve (RAG_TOP_K)")
+    ask.add_argument("--outlet", action="append", default=[], help="only this outlet (repeat)")
+    ask.add_argument("--article", action="append", default=[], help="only this article id")
+    ask.add_argument("--since", metavar="YYYY-MM-DD", help="articles published on or after")
+    ask.add_argument("--until", metavar="YYYY-MM-DD", help="articles published on or before")
+    ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+
+
+def run_ask(settings: Settings, args: argparse.Namespace) -> int:
+    """``rag ask``: the answer and its sources; exit 0 even when the corpus cannot answer."""
+    import dataclasses
+
+    from rag.pipeline import Pipeline
+    from rag.render import render_answer
+    from rag.types import Filters
+
+    if args.k is not None and args.k < 1:
+        raise RagError(f"--k must be at least 1, not {args.k}")
+    filters = Filters(
+        outlets=tuple(args.outlet),
+        articles=tuple(args.article),
+        since=iso_date(args.since, "--since"),
+        until=iso_date(args.until, "--until"),
+    )
+    answer = Pipeline.from_settings(settings).ask(args.question, filters=filters, k=args.k)
+    if args.json:
+        print(json.dumps(dataclasses.asdict(answer), indent=2, ensure_ascii=False))
+    else:
+        print(render_answer(answer, color=sys.stdout.isatty()))
+    return 0
+
+
+def iso_date(value: str | None, option: str) -> str | None:
+    """``value`` checked as a YYYY-MM-DD date."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise RagError(f"{option} {value!r} is not a date like 2025-12-27") from None
 
 
 def run_stats(settings: Settings, args: argparse.Namespace) -> int:

@@ -68,11 +68,13 @@ class Settings(BaseSettings):
     support_threshold: float = Field(
         0.5, ge=0, le=1, description="Support score below which a sentence is flagged."
     )
-    answer_sentences: int = Field(
-        4, ge=1, description="Most sentences in an extractive answer."
-    )
+    answer_sentences: int = Field(4, ge=1, description="Most sentences in an extractive answer.")
     min_relevance: float = Field(
-        0.35, ge=0, le=1, description="Below this, the extractive answerer says it cannot answer."
+        0.5,
+        ge=0,
+        le=1,
+        description="Below this relevance of its best sentence, the extractive answerer says "
+        "it cannot answer (0.5 separates the seed gold set: answerable >= 0.55, not <= 0.45).",
     )
 
     openai_api_key: SecretStr | None = Field(

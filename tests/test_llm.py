@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from rag import prompts
 from rag.errors import LLMError
@@ -130,7 +132,11 @@ def test_a_source_cannot_close_its_delimiter_or_open_another(server: FakeOpenAI)
 
 def test_the_answerer_is_chosen_when_an_endpoint_is_configured(server: FakeOpenAI) -> None:
     settings = Settings(openai_base_url=server.url, llm_model="local-model")
-    chosen = create_answerer(settings, lambda: pytest.fail("no embedder is needed"))
+
+    def no_embedding(texts: Sequence[str]) -> NDArray[np.float32]:
+        raise AssertionError("the LLM answerer embeds nothing")
+
+    chosen = create_answerer(settings, no_embedding)
     assert isinstance(chosen, LLMAnswerer)
     server.enqueue("Fine [1].")
     assert "".join(chosen.answer("q?", HITS[:1])) == "Fine [1]."

@@ -1,0 +1,130 @@
+"""The offline answerer: the most relevant, non-redundant sentences of the retrieved
+passages, each cited, in reading order.
+
+Each sentence of the passages is scored against the question by embedding similarity
+and by the share of the question's content words it contains; maximal marginal
+relevance (MMR) then picks sentences that are relevant and not near-copies of one
+already picked. When no sentence reaches ``min_relevance`` the answer is the
+"cannot answer" sentinel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rag.generate import Embed, History, condense_offline
+from rag.prompts import CANNOT_ANSWER
+from rag.sentences import content_words, sentence_spans
+from rag.settings import Settings
+from rag.support import stem
+from rag.types import Hit
+
+#: Weight of embedding similarity against word overlap in a sentence's relevance.
+SEMANTIC = 0.6
+#: MMR trade-off between relevance and novelty.
+MMR_LAMBDA = 0.7
+#: A picked sentence must reach this share of the best sentence's relevance.
+KEEP_RATIO = 0.75
+#: Sentences shorter than this (in words) are headings or fragments, not answers.
+MIN_WORDS = 6
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage."""
+
+    hit: int
+    start: int
+    end: int
+    text: str
+
+
+def candidates(hits: Sequence[Hit]) -> list[Candidate]:
+    """Sentences of the passages that could answer something (not questions, not fragments)."""
+    found: list[Candidate] = []
+    for index, hit in enumerate(hits):
+        text = hit.passage.text
+        for start, end in sentence_spans(text):
+            sentence = text[start:end]
+            if len(sentence.split()) >= MIN_WORDS and not sentence.rstrip("\"'”’»)").endswith("?"):
+                found.append(Candidate(index, start, end, sentence))
+    return found
+
+
+def overlap(question: str, sentences: Sequence[str]) -> NDArray[np.float64]:
+    """Share of the question's content words (stemmed) found in each sentence."""
+    wanted = {stem(w) for w in content_words(question)}
+    if not wanted:
+        return np.zeros(len(sentences))
+    return np.array(
+        [len(wanted & {stem(w) for w in content_words(s)}) / len(wanted) for s in sentences]
+    )
+
+
+def mmr(relevance: NDArray[np.float64], vectors: NDArray[np.float32], count: int) -> list[int]:
+    """Indices picked by maximal marginal relevance, best first."""
+    picked: list[int] = []
+    floor = KEEP_RATIO * float(relevance.max())
+    similarity = vectors @ vectors.T
+    while len(picked) < count:
+        redundancy = similarity[:, picked].max(axis=1) if picked else np.zeros(len(relevance))
+        gain = MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * redundancy
+        gain[picked] = -np.inf
+        gain[relevance < floor] = -np.inf
+        best = int(np.argmax(gain))
+        if not np.isfinite(gain[best]):
+            break
+        picked.append(best)
+    return picked
+
+
+class ExtractiveAnswerer:
+    """Answers by quoting the retrieved passages; needs no LLM."""
+
+    mode = "extractive"
+    model = "extractive"
+
+    def __init__(self, settings: Settings, embed: Embed) -> None:
+        self.embed = embed
+        self.sentences = settings.answer_sentences
+        self.min_relevance = settings.min_relevance
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
+        """The chosen sentences with their citations, in one piece."""
+        yield self.compose(question, hits)
+
+    def condense(self, question: str, history: History) -> str:
+        """The offline follow-up rule (see ``condense_offline``)."""
+        return condense_offline(question, history)
+
+    def relevance(self, question: str, found: Sequence[Candidate]) -> NDArray[np.float64]:
+        """How well each candidate sentence answers ``question``, 0..1."""
+        vectors = self.embed([question, *(c.text for c in found)])
+        similarity = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0).astype(np.float64)
+        return SEMANTIC * similarity + (1 - SEMANTIC) * overlap(question, [c.text for c in found])
+
+    def compose(self, question: str, hits: Sequence[Hit]) -> str:
+        """The answer text: picked sentences in reading order, each followed by ``[n]``."""
+        found = candidates(hits)
+        if not found:
+            return CANNOT_ANSWER
+        relevance = self.relevance(question, found)
+        if float(relevance.max()) < self.min_relevance:
+            return CANNOT_ANSWER
+        picked = mmr(relevance, self.embed([c.text for c in found]), self.sentences)
+        return " ".join(
+            f"{found[i].text} [{found[i].hit + 1}]" for i in reading_order(found, picked)
+        )
+
+
+def reading_order(found: Sequence[Candidate], picked: Sequence[int]) -> list[int]:
+    """Picked sentences grouped by passage (passages in the order their best sentence was
+    picked), and in text order within a passage."""
+    first_pick: dict[int, int] = {}
+    for rank, i in enumerate(picked):
+        first_pick.setdefault(found[i].hit, rank)
+    return sorted(picked, key=lambda i: (first_pick[found[i].hit], found[i].start))

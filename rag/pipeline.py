@@ -1,0 +1,140 @@
+"""``Pipeline.ask``: condense a follow-up, retrieve, answer, check every citation."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from rag.errors import RagError
+from rag.generate import Answerer, History, create_answerer
+from rag.prompts import CANNOT_ANSWER
+from rag.settings import Settings
+from rag.types import Answer, Filters, Hit
+
+if TYPE_CHECKING:
+    from rag.retrieve import Retriever
+    from rag.support import SupportScorer
+
+#: Longest question accepted, in characters.
+MAX_QUESTION = 2000
+
+
+def clean_question(question: str) -> str:
+    """The question with control characters and surplus whitespace removed; refuses an
+    empty or enormous one with a message that says so."""
+    text = "".join(ch if ch.isprintable() else " " for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise RagError("the question is empty")
+    if len(text) > MAX_QUESTION:
+        raise RagError(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION}")
+    return text
+
+
+class Pipeline:
+    """Everything needed to answer questions from one index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        answerer: Answerer,
+        scorer: SupportScorer,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.answerer = answerer
+        self.scorer = scorer
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Pipeline:
+        """A pipeline on the index, embedder and answerer that ``settings`` select."""
+        from rag.embeddings import create_embedder
+        from rag.retrieve import Retriever
+        from rag.store import location, open_store
+        from rag.support import SupportScorer
+
+        settings = settings or Settings()
+        store = open_store(settings)
+        if store.count() == 0:
+            raise RagError(f"the index at {location(settings)} is empty; run `rag ingest` first")
+        embedder = create_embedder(settings, light=True)
+        scorer = SupportScorer(embedder)
+        retriever = Retriever(store, embedder, settings)
+        return cls(settings, retriever, create_answerer(settings, scorer.embed), scorer)
+
+    def ask(
+        self,
+        question: str,
+        history: History = (),
+        filters: Filters | None = None,
+        k: int | None = None,
+    ) -> Answer:
+        """The checked, cited answer to ``question`` (a follow-up of ``history``)."""
+        for item in self.stream(question, history, filters, k):
+            if isinstance(item, Answer):
+                return item
+        raise AssertionError("stream() always ends with an Answer")
+
+    def stream(
+        self,
+        question: str,
+        history: History = (),
+        filters: Filters | None = None,
+        k: int | None = None,
+    ) -> Iterator[str | Answer]:
+        """The answer's raw text in pieces as the answerer writes them, then the checked
+        ``Answer`` (whose text is renumbered and may differ from the pieces)."""
+        clock = Clock()
+        question = clean_question(question)
+        standalone = self.answerer.condense(question, history) if history else question
+        clock.lap("condense")
+        hits = self.retriever.retrieve(standalone, k, filters)
+        clock.lap("retrieve")
+        pieces: list[str] = []
+        if hits:
+            for piece in self.answerer.answer(standalone, hits):
+                pieces.append(piece)
+                yield piece
+        else:
+            pieces.append(CANNOT_ANSWER)
+            yield CANNOT_ANSWER
+        clock.lap("generate")
+        answer = self.check(question, standalone, "".join(pieces), hits)
+        clock.lap("check")
+        yield Answer(**{**answer.__dict__, "timings": clock.laps()})
+
+    def check(self, question: str, standalone: str, raw: str, hits: Sequence[Hit]) -> Answer:
+        """The answer with its citations validated and its sentences' support scored."""
+        from rag.citations import check_answer
+
+        checked = check_answer(raw, hits, self.scorer, self.settings.support_threshold)
+        return Answer(
+            question=question,
+            text=checked.text,
+            sentences=checked.sentences,
+            sources=checked.sources,
+            mode=self.answerer.mode,
+            model=self.answerer.model,
+            standalone_question=standalone,
+            answered=checked.answered,
+            retrieved=tuple(hit.passage for hit in hits),
+            removed_citations=checked.removed,
+        )
+
+
+class Clock:
+    """Seconds spent in each step of an answer."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self._laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self._laps[name] = round(now - self.last, 4)
+        self.last = now
+
+    def laps(self) -> dict[str, float]:
+        return {**self._laps, "total": round(self.last - self.started, 4)}

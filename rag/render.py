@@ -1,0 +1,65 @@
+"""An Answer as plain text for a terminal: the answer, then its numbered sources."""
+
+from __future__ import annotations
+
+import textwrap
+
+from rag.types import Answer, Source
+
+#: Marks around a supporting span: ANSI bold yellow on a terminal, ** otherwise.
+_MARKS = {True: ("\033[1;33m", "\033[0m"), False: ("**", "**")}
+#: Prefix of a sentence the citation check could not back with its sources.
+UNSUPPORTED = "(unsupported) "
+
+
+def render_answer(answer: Answer, color: bool = False) -> str:
+    """The answer text, which answerer wrote it, and each cited source with its span marked."""
+    lines = [answer_text(answer), "", f"({mode_line(answer)})"]
+    if answer.removed_citations:
+        numbers = ", ".join(str(n) for n in answer.removed_citations)
+        lines.append(f"(removed citations to sources that were not given: {numbers})")
+    for source in answer.sources:
+        lines += ["", *source_lines(source, color)]
+    return "\n".join(lines)
+
+
+def answer_text(answer: Answer) -> str:
+    """Sentences with their citations; those without adequate support are marked."""
+    if not answer.answered or not answer.sentences:
+        return answer.text
+    parts = []
+    for sentence in answer.sentences:
+        marks = "".join(f"[{n}]" for n in sentence.citations)
+        flag = "" if sentence.supported else UNSUPPORTED
+        parts.append(f"{flag}{sentence.text} {marks}".rstrip())
+    return " ".join(parts)
+
+
+def mode_line(answer: Answer) -> str:
+    """Which answerer produced the answer, and how many sentences were flagged."""
+    who = "offline extractive answer" if answer.mode == "extractive" else f"LLM {answer.model}"
+    if not answer.answered:
+        return f"{who}; the retrieved passages do not answer the question"
+    return f"{who}; {len(answer.unsupported)} of {len(answer.sentences)} sentences unsupported"
+
+
+def source_lines(source: Source, color: bool) -> list[str]:
+    """Heading (number, title, outlet, date) and the passage with its spans marked."""
+    meta = source.passage.metadata
+    title = meta.get("title") or source.passage.article_id
+    where = ", ".join(v for v in (meta.get("outlet"), meta.get("published")) if v)
+    heading = f"[{source.number}] {title}" + (f" — {where}" if where else "")
+    also = [p.metadata.get("title") or p.article_id for p in source.also_in]
+    lines = [heading] + ([f"    also in: {'; '.join(also)}"] if also else [])
+    body = marked(source.passage.text, source.spans, *_MARKS[color])
+    return lines + textwrap.wrap(body, 88, initial_indent="    ", subsequent_indent="    ")
+
+
+def marked(text: str, spans: tuple[tuple[int, int], ...], open_: str, close: str) -> str:
+    """``text`` with each span wrapped in the marks, whitespace collapsed."""
+    out, last = [], 0
+    for start, end in sorted(spans):
+        out += [text[last:start], open_, text[start:end], close]
+        last = end
+    out.append(text[last:])
+    return " ".join("".join(out).split())
