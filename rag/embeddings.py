@@ -75,6 +75,20 @@ def local_model_path(model: str) -> Path:
     return path
 
 
+class NumpyEmbedder:
+    """The bundled model run with NumPy (see ``rag.minilm``): the same vectors as
+    ``LocalEmbedder``, without importing torch; for questions and answer checking."""
+
+    def __init__(self, settings: Settings, folder: Path) -> None:
+        from rag.minilm import NumpyBert
+
+        self.name = embedder_name(settings)
+        self.model = NumpyBert(folder)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        return cast(Vectors, self.model.encode(texts))
+
+
 class OpenAIEmbedder:
     """Embeddings from any OpenAI-compatible ``/v1/embeddings`` endpoint."""
 
@@ -111,8 +125,16 @@ class OpenAIEmbedder:
 BACKENDS: dict[str, Callable[[Settings], Any]] = {"local": LocalEmbedder, "openai": OpenAIEmbedder}
 
 
-def create_embedder(settings: Settings) -> Embedder:
-    """The embedder that ``settings.embed_backend`` names."""
+def create_embedder(settings: Settings, light: bool = False) -> Embedder:
+    """The embedder that ``settings.embed_backend`` names. ``light`` asks for one that
+    starts fast (for questions rather than bulk ingest): the NumPy encoder where the local
+    model allows it."""
+    if light and settings.embed_backend == "local":
+        from rag.minilm import supported
+
+        folder = local_model_path(settings.embedding_model)
+        if supported(folder):
+            return NumpyEmbedder(settings, folder)
     factory = BACKENDS.get(settings.embed_backend)
     if factory is None:
         choices = ", ".join(sorted(BACKENDS))
