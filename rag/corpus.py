@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from rag.errors import ReadError
+from rag.sentences import split_sentences
 from rag.types import METADATA_FIELDS, Article, FileError
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
@@ -119,13 +120,23 @@ def decode_text(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+#: Longest title inferred from an article's first line, in characters.
+TITLE_CHARS = 100
+
+
 def first_title(text: str) -> str | None:
-    """The first Markdown heading, else the first non-empty line."""
+    """The first Markdown heading, else the first sentence of the first non-empty line,
+    shortened at a word to ``TITLE_CHARS`` ("…" marks a cut)."""
     heading = _HEADING.search(text)
     if heading:
         return heading.group(1).strip()
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), None)
-    return line[:300] if line else None
+    if not line:
+        return None
+    first = split_sentences(line)[0]
+    if len(first) <= TITLE_CHARS:
+        return first
+    return first[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:—- ") + "…"
 
 
 def _clean_meta(raw: dict[str, Any]) -> dict[str, str]:

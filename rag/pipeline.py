@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from rag.errors import RagError
@@ -94,9 +96,10 @@ class Pipeline:
         clock.lap("retrieve")
         pieces: list[str] = []
         if hits:
-            for piece in self.answerer.answer(standalone, hits):
-                pieces.append(piece)
-                yield piece
+            with self.warm_checker(hits):
+                for piece in self.answerer.answer(standalone, hits):
+                    pieces.append(piece)
+                    yield piece
         else:
             pieces.append(CANNOT_ANSWER)
             yield CANNOT_ANSWER
@@ -104,6 +107,23 @@ class Pipeline:
         answer = self.check(question, standalone, "".join(pieces), hits)
         clock.lap("check")
         yield Answer(**{**answer.__dict__, "timings": clock.laps()})
+
+    @contextmanager
+    def warm_checker(self, hits: Sequence[Hit]) -> Iterator[None]:
+        """While an LLM writes, embed the passages' sentences for the check in a thread.
+
+        The extractive answerer embeds through the scorer itself, so nothing runs beside it.
+        """
+        if self.answerer.mode != "llm":
+            yield
+            return
+        texts = [hit.passage.text for hit in hits]
+        worker = threading.Thread(target=self.scorer.prepare, args=([], texts), daemon=True)
+        worker.start()
+        try:
+            yield
+        finally:
+            worker.join()
 
     def check(self, question: str, standalone: str, raw: str, hits: Sequence[Hit]) -> Answer:
         """The answer with its citations validated and its sentences' support scored."""

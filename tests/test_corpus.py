@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.corpus import discover, read_file
+from rag.corpus import discover, first_title, read_file
 from tests.conftest import REPO, write
 
 LIMIT = 10**7
@@ -185,3 +185,15 @@ def test_unchanged_bytes_are_not_parsed_again(tmp_path: Path) -> None:
     first = read(path)
     again = read_file(path, LIMIT, known_sha256=first.sha256)
     assert again.unchanged and again.articles == []
+
+
+def test_a_title_inferred_from_a_long_first_line_is_its_first_sentence_shortened() -> None:
+    line = (
+        "Putin held a private meeting with the former Kazakh leader, and the news caused "
+        "widespread attention across the region and beyond. The details are secret."
+    )
+    title = first_title(line) or ""
+    assert title.endswith("the news caused widespread…") and len(title) <= 101
+    assert line.startswith(title.removesuffix("…"))
+    assert first_title("A short first line\n\nBody text.") == "A short first line"
+    assert first_title("One sentence. Then another.") == "One sentence."
