@@ -27,8 +27,13 @@ from rag.types import Hit
 SEMANTIC = 0.6
 #: MMR trade-off between relevance and novelty.
 MMR_LAMBDA = 0.7
-#: A picked sentence must reach this share of the best sentence's relevance.
-KEEP_RATIO = 0.75
+#: A picked sentence must reach this share of the best sentence's relevance, and at
+#: least ``KEEP_FLOOR``: broad questions get several sentences, pointed ones one.
+KEEP_RATIO = 0.6
+KEEP_FLOOR = 0.4
+#: Cosine above which a sentence repeats one already picked (overlapping passages
+#: share sentences) and is never picked.
+REPEAT = 0.9
 #: Sentences shorter than this (in words) are headings or fragments, not answers.
 MIN_WORDS = 6
 
@@ -51,8 +56,18 @@ def candidates(hits: Sequence[Hit]) -> list[Candidate]:
         for start, end in sentence_spans(text):
             sentence = text[start:end]
             if len(sentence.split()) >= MIN_WORDS and not sentence.rstrip("\"'”’»)").endswith("?"):
-                found.append(Candidate(index, start, end, sentence))
+                found.append(Candidate(index, start, end, balanced(sentence)))
     return found
+
+
+def balanced(sentence: str) -> str:
+    """``sentence`` without an opening or closing quote mark whose partner lies in another
+    sentence (a quotation that runs over several sentences)."""
+    if sentence[:1] in "“«" and not any(c in sentence for c in "”»"):
+        sentence = sentence[1:]
+    if sentence.endswith(("”", "»")) and not any(c in sentence for c in "“«"):
+        sentence = sentence[:-1]
+    return sentence
 
 
 def overlap(question: str, sentences: Sequence[str]) -> NDArray[np.float64]:
@@ -68,13 +83,14 @@ def overlap(question: str, sentences: Sequence[str]) -> NDArray[np.float64]:
 def mmr(relevance: NDArray[np.float64], vectors: NDArray[np.float32], count: int) -> list[int]:
     """Indices picked by maximal marginal relevance, best first."""
     picked: list[int] = []
-    floor = KEEP_RATIO * float(relevance.max())
+    floor = max(KEEP_RATIO * float(relevance.max()), KEEP_FLOOR)
     similarity = vectors @ vectors.T
     while len(picked) < count:
         redundancy = similarity[:, picked].max(axis=1) if picked else np.zeros(len(relevance))
         gain = MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * redundancy
         gain[picked] = -np.inf
         gain[relevance < floor] = -np.inf
+        gain[redundancy >= REPEAT] = -np.inf
         best = int(np.argmax(gain))
         if not np.isfinite(gain[best]):
             break
