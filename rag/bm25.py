@@ -1,4 +1,5 @@
-"""The BM25 sidecar: a bm25s index of the passages in Chroma, kept beside the index.
+"""The BM25 sidecar: a bm25s index of the passages in Chroma, kept beside the index,
+with a float16 copy of their vectors so fusion can score BM25's finds without Chroma.
 
 Chroma has no sparse index, so BM25 lives in files under ``<index_dir>/bm25/``. Each
 build goes to a fresh folder named after the ingest stamp it reflects; a pointer file,
@@ -14,6 +15,7 @@ import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -83,40 +85,67 @@ class Columns:
 
 
 class Sidecar:
-    """A loaded BM25 index and its columns; ``search`` ranks passage ids."""
+    """A loaded BM25 index, its columns and the passages' vectors; ``search`` ranks passage
+    ids, ``cosine`` scores passages against a question's vector without asking Chroma."""
 
-    def __init__(self, model: Any, columns: Columns, stamp: str) -> None:
+    def __init__(self, model: Any, columns: Columns, stamp: str, vectors: np.ndarray) -> None:
         self.model = model
         self.columns = columns
         self.stamp = stamp
+        #: One float16 row per passage, in the order of ``columns.ids``.
+        self.vectors = vectors
 
     def __len__(self) -> int:
         return len(self.columns.ids)
 
-    def search(self, query: str, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """Ids and scores of the ``n`` best passages for ``query`` (positive scores only)."""
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Passage id → its row in the index."""
+        return {pid: i for i, pid in enumerate(self.columns.ids)}
+
+    def scores(self, query: str, filters: Filters | None = None) -> np.ndarray | None:
+        """BM25 score of every passage for ``query`` (0 where ``filters`` exclude it), or
+        None when nothing can match (empty index, no query terms)."""
         if not len(self):
-            return []
+            return None
         tokens = tokenize([query])[0]
         if not tokens:
-            return []
-        scores = self.model.get_scores(tokens)
+            return None
+        scores: np.ndarray = self.model.get_scores(tokens)
         if filters:
             scores = np.where(self.columns.mask(filters), scores, 0.0)
+        return scores
+
+    def top(self, scores: np.ndarray | None, n: int) -> list[tuple[str, float]]:
+        """Ids and scores of the ``n`` best passages of ``scores`` (positive scores only)."""
+        if scores is None or n <= 0:
+            return []
         n = min(n, len(scores))
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.columns.ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def search(self, query: str, n: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """Ids and scores of the ``n`` best passages for ``query`` (positive scores only)."""
+        return self.top(self.scores(query, filters), n)
 
-def build(texts: Sequence[str], columns: Columns, stamp: str) -> Sidecar:
-    """Index ``texts`` (aligned with ``columns``) in memory."""
+    def cosine(self, ids: Sequence[str], vector: np.ndarray) -> dict[str, float]:
+        """Cosine similarity of each passage in ``ids`` to the unit-length ``vector``."""
+        rows = [self.position[pid] for pid in ids]
+        if not rows:
+            return {}
+        sims = self.vectors[rows].astype(np.float32) @ np.asarray(vector, dtype=np.float32)
+        return dict(zip(ids, (float(x) for x in sims), strict=True))
+
+
+def build(texts: Sequence[str], columns: Columns, stamp: str, vectors: np.ndarray) -> Sidecar:
+    """Index ``texts`` (aligned with ``columns`` and the rows of ``vectors``) in memory."""
     import bm25s
 
     model = bm25s.BM25(k1=K1, b=B)
     if texts:
         model.index(tokenize(texts), show_progress=False)
-    return Sidecar(model, columns, stamp)
+    return Sidecar(model, columns, stamp, np.asarray(vectors, dtype=np.float16))
 
 
 def save(sidecar: Sidecar, root: Path, name: str) -> None:
@@ -127,6 +156,7 @@ def save(sidecar: Sidecar, root: Path, name: str) -> None:
     folder.mkdir(parents=True)
     if len(sidecar):
         sidecar.model.save(str(folder), show_progress=False)
+    np.save(folder / "vectors.npy", sidecar.vectors)
     meta = {"stamp": sidecar.stamp, **sidecar.columns.__dict__}
     (folder / "columns.json").write_text(json.dumps(meta), encoding="utf-8")
     pointer = root / f"{name}.current"
@@ -147,9 +177,12 @@ def load(root: Path, name: str) -> Sidecar | None:
         meta = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
         stamp = meta.pop("stamp")
         columns = Columns(**meta)
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         model = None
         if columns.ids:
             model = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    return Sidecar(model, columns, stamp)
+    if len(vectors) != len(columns.ids):
+        return None
+    return Sidecar(model, columns, stamp, vectors)

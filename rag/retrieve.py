@@ -1,5 +1,6 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 (sidecar) fused by reciprocal rank fusion,
-near-duplicate passages collapsed into one.
+"""Hybrid retrieval: dense (Chroma) and BM25 (sidecar) fused (by default a convex
+combination of normalised scores, or reciprocal rank fusion), near-duplicate passages
+collapsed into one.
 
 llama-index's ``QueryFusionRetriever`` does the same fusion, but through asyncio and its
 node wrappers, and it cannot push our filters into BM25; fusion is a few lines here.
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from rag.bm25 import Sidecar
 from rag.embeddings import Embedder
@@ -29,21 +32,14 @@ class Fusion:
     """How the two rankings are combined.
 
     ``rrf``: weighted reciprocal rank fusion of the two rankings. ``convex``: a weighted sum
-    of each side's scores, min-max normalised over its own candidates (a passage missing
-    from one side scores 0 there), as compared by Bruch et al. (2022).
+    of both scores of every candidate (its cosine similarity and its BM25 score, each
+    min-max normalised over the candidates), as compared by Bruch et al. (2022).
     """
 
-    mode: str = "rrf"
+    mode: str = "convex"
     rrf_k: float = 60.0
     bm25_weight: float = 1.0
     dense_weight: float = 1.0
-
-    def fuse(self, dense: Scored, sparse: Scored) -> dict[str, float]:
-        """Fused score per passage id from the dense and BM25 (id, score) lists, best first."""
-        weights = [self.dense_weight, self.bm25_weight]
-        if self.mode == "convex":
-            return convex([dense, sparse], weights)
-        return rrf([[pid for pid, _ in dense], [pid for pid, _ in sparse]], weights, self.rrf_k)
 
 
 def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: float) -> dict[str, float]:
@@ -55,22 +51,22 @@ def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: float) -
     return scores
 
 
-def minmax(scored: Scored) -> dict[str, float]:
-    """Scores rescaled to [0, 1] over the list (all 1.0 when they are equal)."""
-    if not scored:
+def minmax(scores: dict[str, float]) -> dict[str, float]:
+    """Scores rescaled to [0, 1] (all 1.0 when they are equal)."""
+    if not scores:
         return {}
-    values = [score for _, score in scored]
-    low, span = min(values), max(values) - min(values)
-    return {pid: (score - low) / span if span > 0 else 1.0 for pid, score in scored}
+    low, high = min(scores.values()), max(scores.values())
+    span = high - low
+    return {pid: (score - low) / span if span > 0 else 1.0 for pid, score in scores.items()}
 
 
-def convex(lists: Sequence[Scored], weights: Sequence[float]) -> dict[str, float]:
-    """Weighted sum of min-max normalised scores; a passage absent from a list gets 0 there."""
-    scores: dict[str, float] = {}
-    for scored, weight in zip(lists, weights, strict=True):
-        for pid, value in minmax(scored).items():
-            scores[pid] = scores.get(pid, 0.0) + weight * value
-    return scores
+def convex(sides: Sequence[dict[str, float]], weights: Sequence[float]) -> dict[str, float]:
+    """Weighted sum of min-max normalised scores; every side scores the same candidates."""
+    fused: dict[str, float] = {}
+    for scores, weight in zip(sides, weights, strict=True):
+        for pid, value in minmax(scores).items():
+            fused[pid] = fused.get(pid, 0.0) + weight * value
+    return fused
 
 
 def shingles(text: str) -> set[tuple[str, ...]]:
@@ -78,7 +74,7 @@ def shingles(text: str) -> set[tuple[str, ...]]:
     words = _WORD.findall(text.lower())
     if len(words) <= SHINGLE:
         return {tuple(words)}
-    return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
 
 
 def overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
@@ -153,17 +149,43 @@ class Retriever:
         """The top ``k`` passages for ``query``, fused, duplicates collapsed, best first."""
         k = k or self.top_k
         n = max(self.candidates, k)
-        dense = self.dense_scored(query, n, filters)
-        sparse = self.sidecar.search(query, n, filters)
-        scores = self.fusion.fuse([(p.id, score) for p, score in dense], sparse)
+        vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
+        dense = self.store.nearest(vector, n, filters)
+        bm25_scores = self.sidecar.scores(query, filters)
+        sparse = self.sidecar.top(bm25_scores, n)
+        if self.fusion.mode == "convex":
+            scores = self.convex_scores(vector, dense, bm25_scores, sparse)
+        else:
+            scores = self._rrf(dense, sparse)
         order = sorted(scores, key=lambda pid: -scores[pid])[: 3 * k]
-        known = {p.id: p for p, _ in dense}
-        known.update(self.store.get([pid for pid in order if pid not in known]))
-        dense_rank = {p.id: i for i, (p, _) in enumerate(dense, start=1)}
+        found = self.store.get(order)
+        dense_rank = {pid: i for i, (pid, _) in enumerate(dense, start=1)}
         bm25_rank = {pid: i for i, (pid, _) in enumerate(sparse, start=1)}
         hits = [
-            Hit(known[pid], scores[pid], dense_rank.get(pid), bm25_rank.get(pid))
+            Hit(found[pid], scores[pid], dense_rank.get(pid), bm25_rank.get(pid))
             for pid in order
-            if pid in known
+            if pid in found
         ]
         return collapse(hits, k, self.duplicate_threshold)
+
+    def _rrf(self, dense: Scored, sparse: Scored) -> dict[str, float]:
+        rankings = [[pid for pid, _ in dense], [pid for pid, _ in sparse]]
+        weights = [self.fusion.dense_weight, self.fusion.bm25_weight]
+        return rrf(rankings, weights, self.fusion.rrf_k)
+
+    def convex_scores(
+        self, vector: np.ndarray, dense: Scored, bm25_scores: np.ndarray | None, sparse: Scored
+    ) -> dict[str, float]:
+        """Convex fusion over the union of candidates, each scored by both sides: BM25's
+        finds by their vectors in the sidecar, dense finds by the BM25 score array."""
+        cosine = dict(dense)
+        cosine.update(self.sidecar.cosine([pid for pid, _ in sparse if pid not in cosine], vector))
+        position = self.sidecar.position
+        bm25 = {
+            pid: float(bm25_scores[position[pid]])
+            if bm25_scores is not None and pid in position
+            else 0.0
+            for pid in cosine
+        }
+        weights = [self.fusion.dense_weight, self.fusion.bm25_weight]
+        return convex([cosine, bm25], weights)

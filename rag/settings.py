@@ -48,13 +48,14 @@ class Settings(BaseSettings):
         50, ge=1, description="Passages each retriever (dense, BM25) proposes for fusion."
     )
     fusion: Literal["rrf", "convex"] = Field(
-        "rrf",
-        description="How dense and BM25 results are combined: 'rrf' (reciprocal rank fusion) "
-        "or 'convex' (weighted sum of min-max normalised scores) (RAG_FUSION).",
+        "convex",
+        description="How dense and BM25 results are combined: 'convex' (weighted sum of the "
+        "min-max normalised cosine and BM25 scores of every candidate) or 'rrf' (reciprocal "
+        "rank fusion) (RAG_FUSION).",
     )
     rrf_k: float = Field(60.0, gt=0, description="Rank constant of reciprocal rank fusion.")
     bm25_weight: float = Field(
-        1.0, ge=0, description="Weight of the BM25 ranking in fusion (dense has weight 1)."
+        1.0, ge=0, description="Weight of the BM25 side in fusion (dense has weight 1)."
     )
     duplicate_threshold: float = Field(
         0.8, gt=0, le=1, description="Word-shingle overlap above which passages are duplicates."

@@ -172,21 +172,13 @@ class Store:
         return int(self.passages.count())
 
     def query(
-        self, vector: Sequence[float], n: int, filters: Filters | None = None
+        self, vector: Sequence[float] | np.ndarray, n: int, filters: Filters | None = None
     ) -> list[tuple[Passage, float]]:
         """The ``n`` passages nearest to ``vector`` passing ``filters`` with their cosine
         similarity, nearest first."""
-        if n <= 0:
-            return []
-        got = self.passages.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32),
-            n_results=n,
-            where=where_clause(filters),
-            include=["documents", "metadatas", "distances"],
-        )
-        columns = ("ids", "documents", "metadatas", "distances")
-        rows = zip(*(got[c][0] for c in columns), strict=True)
-        return [(to_passage(pid, text, meta), 1.0 - dist) for pid, text, meta, dist in rows]
+        nearest = self.nearest(vector, n, filters)
+        found = self.get([pid for pid, _ in nearest])
+        return [(found[pid], score) for pid, score in nearest if pid in found]
 
     def get(self, ids: Sequence[str]) -> dict[str, Passage]:
         """Stored passages by id (ids not stored are left out)."""
@@ -197,18 +189,33 @@ class Store:
                 found[pid] = to_passage(pid, text, meta)
         return found
 
-    def scan(self) -> Iterator[Passage]:
-        """Every stored passage, in pages."""
+    def scan(self) -> Iterator[tuple[Passage, Any]]:
+        """Every stored passage with its vector, in pages."""
         offset = 0
         while True:
             got = self.passages.get(
-                include=["documents", "metadatas"], limit=self.batch, offset=offset
+                include=["documents", "metadatas", "embeddings"], limit=self.batch, offset=offset
             )
             if not got["ids"]:
                 return
-            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                yield to_passage(pid, text, meta)
+            columns = ("ids", "documents", "metadatas", "embeddings")
+            for pid, text, meta, vector in zip(*(got[c] for c in columns), strict=True):
+                yield to_passage(pid, text, meta), vector
             offset += len(got["ids"])
+
+    def nearest(
+        self, vector: Sequence[float] | np.ndarray, n: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """Ids of the ``n`` passages nearest to ``vector`` with their cosine similarity."""
+        if n <= 0:
+            return []
+        got = self.passages.query(
+            query_embeddings=np.asarray([vector], dtype=np.float32),
+            n_results=n,
+            where=where_clause(filters),
+            include=["distances"],
+        )
+        return [(pid, 1.0 - d) for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     # BM25 sidecar --------------------------------------------------------------
 
@@ -240,14 +247,17 @@ class Store:
         return self._build_sidecar(stamp or "unstamped", keep=stamp is not None)
 
     def _build_sidecar(self, stamp: str, keep: bool = True) -> bm25.Sidecar:
-        passages = list(self.scan())
+        scanned = list(self.scan())
+        passages = [p for p, _ in scanned]
+        dims = len(scanned[0][1]) if scanned else 0
+        vectors = np.asarray([v for _, v in scanned], dtype=np.float32).reshape(-1, dims)
         columns = bm25.Columns(
             ids=[p.id for p in passages],
             articles=[p.article_id for p in passages],
             outlets=[p.metadata.get("outlet", "") for p in passages],
             days=[bm25.day_number(p.metadata.get("published")) or 0 for p in passages],
         )
-        sidecar = bm25.build([p.embedding_text() for p in passages], columns, stamp)
+        sidecar = bm25.build([p.embedding_text() for p in passages], columns, stamp, vectors)
         if keep:
             bm25.save(sidecar, self._sidecar_root(), self.name)
         return sidecar

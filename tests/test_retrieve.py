@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag.embeddings import create_embedder
-from rag.retrieve import Retriever, collapse, overlap, rrf, shingles
+from rag.retrieve import Retriever, collapse, convex, overlap, rrf, shingles
 from rag.settings import Settings
 from rag.store import open_store
 from rag.types import Filters, Hit, Passage
@@ -133,3 +134,21 @@ def test_k_bounds_the_hits_and_ranks_are_recorded(settings: Settings) -> None:
     assert len(hits) == 4
     assert all(h.dense_rank or h.bm25_rank for h in hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_convex_fusion_sums_rescaled_scores() -> None:
+    fused = convex([{"a": 0.9, "b": 0.5, "c": 0.7}, {"a": 0.0, "b": 10.0, "c": 5.0}], [1.0, 1.0])
+    assert fused == pytest.approx({"a": 1.0, "b": 1.0, "c": 1.0})
+    leaning = convex([{"a": 0.9, "b": 0.5}, {"a": 0.0, "b": 10.0}], [1.0, 2.0])
+    assert leaning["b"] > leaning["a"]
+
+
+def test_the_sidecar_scores_passages_like_chroma(settings: Settings) -> None:
+    make_corpus(Path("corpus"), 6)
+    ingest(settings)
+    store = open_store(settings)
+    vector = np.asarray(create_embedder(settings).embed(["Putin Nazarbayev Kremlin"])[0])
+    nearest = store.nearest(vector, 10)
+    from_sidecar = store.sidecar().cosine([pid for pid, _ in nearest], vector)
+    for pid, cosine in nearest:
+        assert from_sidecar[pid] == pytest.approx(cosine, abs=2e-3)  # float16 copy
