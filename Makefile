@@ -28,8 +28,12 @@ lint: $(VENV)/.test-installed
 	$(BIN)/mypy
 
 bench: install
+	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/ingest_scifact.py
 	$(BIN)/python bench/passages.py
+	$(BIN)/python bench/retrieval_quality.py --grid
+	$(BIN)/python bench/retrieval_speed.py --profile
+	$(BIN)/python bench/ask_latency.py
 
 clean:
 	rm -rf $(VENV) index

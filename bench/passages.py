@@ -36,7 +36,8 @@ def main() -> None:
     lengths = [
         len(ids) for ids in model.tokenizer([p.embedding_text() for p in passages])["input_ids"]
     ]
-    over = sum(n > model.max_seq_length for n in lengths)
+    window = model.max_seq_length or model.tokenizer.model_max_length
+    over = sum(n > window for n in lengths)
     print(
         json.dumps(
             {
@@ -44,7 +45,7 @@ def main() -> None:
                 "passages": len(passages),
                 "read_s": round(read_s, 2),
                 "split_s": round(split_s, 2),
-                "model_window": model.max_seq_length,
+                "model_window": window,
                 "tokens_median": statistics.median(lengths),
                 "tokens_max": max(lengths),
                 "over_window": over,
