@@ -174,8 +174,10 @@ def _check(
     support = scorer.score(item.text, [hits[n - 1].passage.text for n in cited])
     for number, found in zip(cited, support.spans, strict=True):
         spans[number].extend(found)
-    display = tuple(sorted(numbering[n] for n in cited))
-    return Sentence(item.text, display, support.score, support.score >= threshold), support
+    alone = sorted(zip((numbering[n] for n in cited), support.per_passage, strict=True))
+    display, solo = tuple(n for n, _ in alone), tuple(round(x, 4) for _, x in alone)
+    sentence = Sentence(item.text, display, support.score, support.score >= threshold, solo)
+    return sentence, support
 
 
 def render(sentences: Sequence[Sentence]) -> str:

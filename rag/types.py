@@ -114,6 +114,8 @@ class Sentence:
     #: 0..1: how strongly the cited passages support the sentence.
     support: float = 0.0
     supported: bool = False
+    #: How strongly each cited passage alone supports it, in the order of ``citations``.
+    citation_support: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

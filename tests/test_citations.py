@@ -392,5 +392,6 @@ def test_a_citation_that_does_not_support_alone_shows_in_per_passage(
     support = checked.supports[0]
     assert checked.sentences[0].supported and support is not None
     assert support.per_passage[0] >= 0.5 > support.per_passage[1]
+    assert checked.sentences[0].citation_support == pytest.approx(support.per_passage, abs=1e-4)
     assert [s.number for s in checked.sources] == [1, 2]
     assert all(source.spans for source in checked.sources)

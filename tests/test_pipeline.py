@@ -63,6 +63,8 @@ def test_an_llm_answer_streams_and_every_citation_is_checked(
     assert isinstance(answer, Answer) and answer.mode == "llm" and answer.model == "test-model"
     first, fabricated, out_of_range, uncited = answer.sentences
     assert first.citations == (1,) and first.supported
+    assert first.citation_support == (pytest.approx(first.support, abs=1e-4),)
+    assert len(fabricated.citation_support) == 1 and fabricated.citation_support[0] < 0.5
     assert answer.sources[0].passage.text.count("December 27, 2025")
     assert fabricated.citations == (2,) and not fabricated.supported
     assert answer.removed_citations == (9,)
