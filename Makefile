@@ -1,4 +1,4 @@
-# One task runner. `make run` sets up, indexes corpus/ and shows the index; `make test` tests.
+# One task runner. `make run` sets up, indexes corpus/ if needed and opens the app; `make test` tests.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 .PHONY: run install test lint bench clean
 
 run: install
-	@$(BIN)/rag ingest; status=$$?; $(BIN)/rag stats; exit $$status
+	-$(BIN)/rag ingest
+	$(BIN)/python app.py
 
 install: $(VENV)/.installed
 

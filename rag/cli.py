@@ -108,7 +108,7 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     """``rag ask``: the answer and its sources; exit 0 even when the corpus cannot answer."""
     import dataclasses
 
-    from rag.pipeline import Pipeline
+    from rag.pipeline import Pipeline, iso_date
     from rag.render import render_answer
     from rag.types import Filters
 
@@ -126,18 +126,6 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(render_answer(answer, color=sys.stdout.isatty()))
     return 0
-
-
-def iso_date(value: str | None, option: str) -> str | None:
-    """``value`` checked as a YYYY-MM-DD date."""
-    import datetime as dt
-
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise RagError(f"{option} {value!r} is not a date like 2025-12-27") from None
 
 
 def run_stats(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -32,6 +33,16 @@ def clean_question(question: str) -> str:
     if len(text) > MAX_QUESTION:
         raise RagError(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION}")
     return text
+
+
+def iso_date(value: str | None, option: str) -> str | None:
+    """``value`` checked as a YYYY-MM-DD date."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise RagError(f"{option} {value!r} is not a date like 2025-12-27") from None
 
 
 class Pipeline:
@@ -65,6 +76,13 @@ class Pipeline:
         scorer = SupportScorer(embedder)
         retriever = Retriever(store, embedder, settings)
         return cls(settings, retriever, create_answerer(settings, scorer.embed), scorer)
+
+    def offline(self) -> Pipeline:
+        """The same index with the extractive answerer (when an LLM endpoint fails)."""
+        from rag.extractive import ExtractiveAnswerer
+
+        answerer = ExtractiveAnswerer(self.settings, self.scorer.embed)
+        return Pipeline(self.settings, self.retriever, answerer, self.scorer)
 
     def ask(
         self,

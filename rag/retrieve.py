@@ -121,6 +121,10 @@ class Retriever:
         )
         self._sidecar: Sidecar | None = None
 
+    def refresh(self) -> None:
+        """Reload the BM25 sidecar before the next question (after an ingest)."""
+        self._sidecar = None
+
     @property
     def sidecar(self) -> Sidecar:
         """The BM25 sidecar, loaded (or rebuilt when stale) on first use."""

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
         "it cannot answer (0.5 separates the seed gold set: answerable >= 0.55, not <= 0.45).",
     )
 
+    auth: SecretStr | None = Field(
+        None,
+        description="user:password the web UI asks for; required when it listens beyond "
+        "this machine (RAG_AUTH).",
+    )
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest file the web UI accepts.")
+
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "RAG_OPENAI_API_KEY")
     )

@@ -1,0 +1,80 @@
+"""What the index holds, article by article, and new files brought into the corpus safely."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.corpus import READERS
+from rag.errors import RagError
+from rag.store import Store, to_passage
+from rag.webview import article_text
+
+#: Columns of the library table.
+COLUMNS = ["title", "outlet", "published", "passages", "article id"]
+_UNSAFE = re.compile(r"[^\w.\- ]+")
+
+
+def list_articles(store: Store) -> list[list[Any]]:
+    """One row per indexed article (see ``COLUMNS``), by title."""
+    rows: dict[str, list[Any]] = {}
+    offset = 0
+    while True:
+        got = store.passages.get(include=["metadatas"], limit=store.batch, offset=offset)
+        if not got["ids"]:
+            break
+        for meta in got["metadatas"]:
+            aid = str(meta["article_id"])
+            fields = [meta.get(key, "") for key in ("title", "outlet", "published")]
+            row = rows.setdefault(aid, [*fields, 0, aid])
+            row[3] += 1
+        offset += len(got["ids"])
+    return sorted(rows.values(), key=lambda row: (str(row[0]).lower(), row[4]))
+
+
+def whole_articles(store: Store, article_ids: Sequence[str]) -> dict[str, str]:
+    """The text of each article, rebuilt from its stored passages."""
+    if not article_ids:
+        return {}
+    got = store.passages.get(
+        where={"article_id": {"$in": list(dict.fromkeys(article_ids))}},
+        include=["documents", "metadatas"],
+    )
+    grouped: dict[str, list[Any]] = {}
+    for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+        grouped.setdefault(str(meta["article_id"]), []).append(to_passage(pid, text, meta))
+    return {aid: article_text(passages) for aid, passages in grouped.items()}
+
+
+def safe_name(name: str) -> str:
+    """A file name that cannot leave its folder: the last path part, odd characters dropped."""
+    base = Path(name.replace("\\", "/")).name
+    cleaned = _UNSAFE.sub("_", base).strip(" .")
+    if not cleaned or cleaned.startswith("."):
+        raise RagError(f"{name!r} is not a usable file name")
+    return cleaned
+
+
+def accept_upload(source: Path, name: str, folder: Path, max_bytes: int) -> Path:
+    """Copy an uploaded file into ``folder`` (inside the corpus) under a safe, unused name;
+    refuse types the readers do not know and files over ``max_bytes``."""
+    target_name = safe_name(name)
+    suffix = Path(target_name).suffix.lower()
+    if suffix not in READERS:
+        kinds = ", ".join(sorted(READERS))
+        raise RagError(f"{target_name}: files of type {suffix or '(none)'} are not read ({kinds})")
+    if source.stat().st_size > max_bytes:
+        raise RagError(f"{target_name}: larger than the {max_bytes // 1_000_000} MB limit")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / target_name
+    stem, number = target.stem, 1
+    while target.exists():
+        number += 1
+        target = folder / f"{stem}-{number}{suffix}"
+    if target.resolve().parent != folder.resolve():
+        raise RagError(f"{name!r} would be written outside the corpus folder")
+    shutil.copyfile(source, target)
+    return target
