@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run install test lint bench clean
+.PHONY: run install test chromium lint bench clean
 
 run: install
 	-$(BIN)/rag ingest
@@ -20,8 +20,20 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	$(BIN)/pip install -q -e '.[test]'
 	@touch $@
 
-test: $(VENV)/.test-installed
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
+CHROMIUM := /usr/bin/chromium
+
+test: $(VENV)/.test-installed chromium
 	$(BIN)/pytest
+
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	    if [ "$$(id -u)" != 0 ]; then \
+	        echo "error: $(CHROMIUM) is missing; as root: apt-get install -y chromium" >&2; \
+	        exit 1; \
+	    fi; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -51,9 +51,7 @@ def answer_html(answer: Answer) -> str:
         return f'<p class="cannot-answer">{escape(answer.text)}</p>{mode}'
     parts = []
     for sentence in answer.sentences:
-        links = "".join(
-            f'<a class="cite" data-n="{n}" href="#source-{n}">[{n}]</a>' for n in sentence.citations
-        )
+        links = "".join(f'<a class="cite" href="#source-{n}">[{n}]</a>' for n in sentence.citations)
         text = f"{escape(sentence.text)} {links}".rstrip()
         if not sentence.supported:
             note = "not supported by the passages it cites"
