@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/retrieval_quality.py --grid
 	$(BIN)/python bench/retrieval_speed.py --profile
 	$(BIN)/python bench/ask_latency.py
+	$(BIN)/python bench/app_startup.py
 
 clean:
 	rm -rf $(VENV) index

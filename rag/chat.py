@@ -5,8 +5,10 @@ The layout that wires them to widgets is ``rag.ui.create_app``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Generator, Iterator, Sequence
 from html import escape
@@ -32,11 +34,23 @@ class ChatApp:
     def __init__(self, settings: Settings, pipeline: Pipeline | None = None) -> None:
         self.settings = settings
         self._pipeline = pipeline
+        self._opening = threading.Lock()
 
     def pipeline(self) -> Pipeline:
-        if self._pipeline is None:
-            self._pipeline = Pipeline.from_settings(self.settings)
-        return self._pipeline
+        with self._opening:
+            if self._pipeline is None:
+                self._pipeline = Pipeline.from_settings(self.settings)
+            return self._pipeline
+
+    def warm_up(self) -> None:
+        """Open the pipeline and run one question through the encoder in the background,
+        so the first question does not wait for them (an empty index just stays cold)."""
+
+        def warm() -> None:
+            with contextlib.suppress(RagError):
+                self.pipeline().retriever.retrieve("warm up", k=1)
+
+        threading.Thread(target=warm, daemon=True, name="warm-up").start()
 
     # chat ---------------------------------------------------------------------------
 

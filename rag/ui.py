@@ -18,6 +18,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
     import gradio as gr
 
     app = ChatApp(settings, pipeline)
+    app.warm_up()
     rows = app.library()
     with gr.Blocks(title="rag — cited answers", analytics_enabled=False) as blocks:
         gr.Markdown(f"### Cited answers from the corpus\n{app.describe()}")
