@@ -146,7 +146,7 @@ class ChatApp:
             except RagError as exc:
                 lines.append(f"✗ {exc}")
         if accepted:
-            report = Ingestor.from_settings(self.settings, progress=False).run(accepted)
+            report = Ingestor.from_settings(self.settings, progress=True).run(accepted)
             failed = {Path(f.path).name: f.reason for f in report.failed}
             for path in accepted:
                 reason = failed.get(path.name)

@@ -83,4 +83,11 @@ def library_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> None:
     )
     ingest = gr.Button("Ingest", variant="primary", elem_id="ingest")
     result = gr.Textbox(label="Result", elem_id="upload-result", lines=4, interactive=False)
-    ingest.click(app.ingest, [upload], [result, table])
+
+    def ingest_with_progress(
+        files: Any,
+        progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008 - Gradio's API
+    ) -> Any:
+        return app.ingest(files)  # the ingest's own bars (reading, embedding) are shown
+
+    ingest.click(ingest_with_progress, [upload], [result, table])
