@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run install test chromium lint bench clean
+.PHONY: run install test chromium screenshots lint bench clean
 
 run: install
 	-$(BIN)/rag ingest
@@ -34,6 +34,9 @@ chromium:
 	    fi; \
 	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
+
+screenshots: $(VENV)/.test-installed chromium  # the README's pictures, taken by the browser test
+	RAG_SCREENSHOTS=$(CURDIR)/docs $(BIN)/pytest tests/test_browser.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
