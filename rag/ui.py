@@ -73,7 +73,14 @@ def filter_controls(gr: Any, rows: list[list[Any]]) -> list[Any]:
 
 def library_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> None:
     """The indexed articles, and upload of new files."""
-    table = gr.Dataframe(rows, headers=COLUMNS, elem_id="library", interactive=False)
+    table = gr.Dataframe(
+        rows,
+        headers=COLUMNS,
+        elem_id="library",
+        interactive=False,
+        wrap=True,
+        column_widths=["38%", "14%", "12%", "8%", "28%"],
+    )
     kinds = sorted(READERS)
     upload = gr.File(
         file_count="multiple",
