@@ -27,13 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders")
     ingest.add_argument("--rebuild", action="store_true", help="delete the index and build it anew")
-    bars = ingest.add_mutually_exclusive_group()
-    bars.add_argument(
-        "--progress", action="store_true", default=None, help="always show progress bars"
-    )
-    bars.add_argument("--no-progress", action="store_false", dest="progress", help="never")
+    add_progress(ingest)
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_ask(commands)
+    add_batch(commands)
     stats = commands.add_parser("stats", help="show what the index holds")
     stats.add_argument("--json", action="store_true", help="print as JSON")
     return parser
@@ -48,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ingest(settings, args)
         if args.command == "ask":
             return run_ask(settings, args)
+        if args.command == "batch":
+            return run_batch(settings, args)
         return run_stats(settings, args)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -84,6 +83,15 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: {failure} (skipped)", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.line())
     return 1 if report.failed else 0
+
+
+def add_progress(parser: argparse.ArgumentParser) -> None:
+    """``--progress`` / ``--no-progress``: force the bars on or off (default: on a terminal)."""
+    bars = parser.add_mutually_exclusive_group()
+    bars.add_argument(
+        "--progress", action="store_true", default=None, help="always show progress bars"
+    )
+    bars.add_argument("--no-progress", action="store_false", dest="progress", help="never")
 
 
 def add_ask(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -126,6 +134,44 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(render_answer(answer, color=sys.stdout.isatty()))
     return 0
+
+
+def add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``rag batch`` and its options."""
+    batch = commands.add_parser(
+        "batch",
+        help="answer a set of questions into a file",
+        description="Answer every question of QUESTIONS (.jsonl, .csv or .txt) into ANSWERS "
+        "(.jsonl or .csv). Run it again with the same ANSWERS to finish an interrupted run: "
+        "questions already answered are skipped, failed ones are tried again.",
+    )
+    batch.add_argument("questions", type=Path, metavar="QUESTIONS")
+    batch.add_argument("-o", "--output", type=Path, required=True, metavar="ANSWERS")
+    batch.add_argument(
+        "--workers", type=int, default=4, metavar="N", help="questions at once (LLM answers)"
+    )
+    add_progress(batch)
+    batch.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+def run_batch(settings: Settings, args: argparse.Namespace) -> int:
+    """``rag batch``: exit 1 when any question failed (each is named on standard error)."""
+    import dataclasses
+
+    from rag.batch import AnswerFile, read_questions
+    from rag.batch import run_batch as answer_all
+    from rag.pipeline import Pipeline
+
+    if args.workers < 1:
+        raise RagError(f"--workers must be at least 1, not {args.workers}")
+    questions = read_questions(args.questions)
+    output = AnswerFile(args.output)
+    pipeline = Pipeline.from_settings(settings)
+    report = answer_all(pipeline, questions, output, args.workers, args.progress)
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    print(json.dumps(dataclasses.asdict(report)) if args.json else report.line(args.output))
+    return 1 if report.failed else 0
 
 
 def run_stats(settings: Settings, args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -191,22 +192,25 @@ class SupportScorer:
         self._vectors: dict[str, NDArray[np.float32]] = {}
         self._facts: dict[str, _Facts] = {}
         self._matrices: dict[str, Matrix] = {}
+        self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> Matrix:
-        """Unit-length vectors of ``texts`` (one row each), embedding only unseen texts."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            rows = np.asarray(self.embedder.embed(missing), dtype=np.float32).reshape(
-                len(missing), -1
-            )
-            rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
-            if len(self._vectors) + len(missing) > self.cache_size:
-                self._vectors.clear()
-                self._matrices.clear()
-            self._vectors.update(zip(missing, rows, strict=True))
-        if not texts:
-            return np.zeros((0, 1), dtype=np.float32)
-        return np.stack([self._vectors[t] for t in texts])
+        """Unit-length vectors of ``texts`` (one row each), embedding only unseen texts; safe to
+        call from several threads (a cache cleared by one cannot fail another)."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            if missing:
+                rows = np.asarray(self.embedder.embed(missing), dtype=np.float32).reshape(
+                    len(missing), -1
+                )
+                rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+                if len(self._vectors) + len(missing) > self.cache_size:
+                    self._vectors.clear()
+                    self._matrices.clear()
+                self._vectors.update(zip(missing, rows, strict=True))
+            if not texts:
+                return np.zeros((0, 1), dtype=np.float32)
+            return np.stack([self._vectors[t] for t in texts])
 
     def prepare(self, sentences: Sequence[str], passages: Sequence[str]) -> None:
         """Embed in one batch what scoring ``sentences`` against ``passages`` needs."""

@@ -1,0 +1,263 @@
+"""Question sets answered in bulk: read questions, answer each through the ``Pipeline``,
+append every result as soon as it is known, so an interrupted run resumes where it stopped.
+
+Input: ``.jsonl`` (``id``, ``question``, optional ``outlet``/``outlets``, ``article``/
+``articles``, ``since``, ``until``, ``k``), ``.csv`` (the same columns; several outlets or
+articles separated by ``;``) or ``.txt`` (one question per line, ids ``line-N``).
+Output: ``.jsonl`` (the whole ``Answer`` with its ``id`` per line; a failed question as
+``id``, ``question``, ``error``) or ``.csv`` (id, question, answer, sources, mode,
+unsupported, error). Questions whose answer is already in the output are skipped; failed
+ones are tried again, and the output keeps the last result of each id.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from rag.errors import RagError
+from rag.pipeline import Pipeline, iso_date
+from rag.types import Answer, Filters
+
+CSV_COLUMNS = ["id", "question", "answer", "sources", "mode", "unsupported", "error"]
+QUESTION_TYPES = (".jsonl", ".csv", ".txt")
+ANSWER_TYPES = (".jsonl", ".csv")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a set, with its filters; ``problem`` when its line could not be read."""
+
+    id: str
+    question: str
+    filters: Filters = field(default_factory=Filters)
+    k: int | None = None
+    problem: str = ""
+
+
+@dataclass
+class BatchReport:
+    """What a batch run did, for the summary line and --json."""
+
+    answered: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self, output: Path) -> str:
+        return (
+            f"questions: {self.answered} answered, {self.skipped} skipped (already in {output}), "
+            f"{self.failed} failed in {self.seconds:.1f} s"
+        )
+
+
+# reading questions -----------------------------------------------------------------
+
+
+def read_questions(path: Path) -> list[Question]:
+    """The questions in ``path``; a line that cannot be read becomes a ``Question`` with a
+    ``problem``, so it is reported in the output rather than lost."""
+    suffix = path.suffix.lower()
+    if suffix not in QUESTION_TYPES:
+        raise RagError(f"{path}: questions must be {', '.join(QUESTION_TYPES)}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RagError(f"{path}: cannot read the questions: {exc}") from None
+    if suffix == ".txt":
+        lines = enumerate(text.splitlines(), start=1)
+        return [Question(f"line-{n}", line.strip()) for n, line in lines if line.strip()]
+    rows = _jsonl_rows(text) if suffix == ".jsonl" else _csv_rows(text)
+    return [_question(n, row) for n, row in rows]
+
+
+def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield n, f"line {n} is not JSON: {exc.msg}"
+            continue
+        yield n, row if isinstance(row, dict) else f"line {n} is not a JSON object"
+
+
+def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or "question" not in reader.fieldnames:
+        raise RagError("the CSV has no 'question' column")
+    for n, row in enumerate(reader, start=2):
+        yield n, {k: v for k, v in row.items() if k and v not in (None, "")}
+
+
+def _question(n: int, row: dict[str, Any] | str) -> Question:
+    qid = str(row.get("id") or f"line-{n}") if isinstance(row, dict) else f"line-{n}"
+    if isinstance(row, str):
+        return Question(qid, "", problem=row)
+    try:
+        filters = Filters(
+            outlets=_many(row, "outlet"),
+            articles=_many(row, "article"),
+            since=iso_date(row.get("since"), "since"),
+            until=iso_date(row.get("until"), "until"),
+        )
+        k = int(row["k"]) if row.get("k") not in (None, "") else None
+    except (RagError, ValueError, TypeError) as exc:
+        return Question(qid, str(row.get("question", "")), problem=str(exc))
+    return Question(qid, str(row.get("question", "")), filters, k)
+
+
+def _many(row: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = row.get(f"{key}s", row.get(key))
+    if value in (None, ""):
+        return ()
+    items = value if isinstance(value, list) else str(value).split(";")
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+# writing answers -------------------------------------------------------------------
+
+
+class AnswerFile:
+    """The output file: which ids it already answers, and appending results safely."""
+
+    def __init__(self, path: Path) -> None:
+        if path.suffix.lower() not in ANSWER_TYPES:
+            raise RagError(f"{path}: answers must be {' or '.join(ANSWER_TYPES)}")
+        self.path = path
+        self.csv = path.suffix.lower() == ".csv"
+        self._lock = threading.Lock()
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """The last record of each id (a line cut short by an interruption is ignored)."""
+        if not self.path.exists():
+            return {}
+        text = self.path.read_text(encoding="utf-8")
+        rows: Iterable[Any] = csv.DictReader(io.StringIO(text)) if self.csv else _json_lines(text)
+        return {str(row["id"]): row for row in rows if isinstance(row, dict) and row.get("id")}
+
+    def answered(self) -> set[str]:
+        return {qid for qid, row in self.records().items() if not row.get("error")}
+
+    def append(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            new = not self.path.exists() or self.path.stat().st_size == 0
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            cut = not new and _last_byte(self.path) != b"\n"
+            with self.path.open("a", encoding="utf-8", newline="") as out:
+                if cut:  # a line left unfinished by a killed run: start a fresh one
+                    out.write("\n")
+                if self.csv:
+                    writer = csv.DictWriter(out, CSV_COLUMNS)
+                    if new:
+                        writer.writeheader()
+                    writer.writerow({key: record.get(key, "") for key in CSV_COLUMNS})
+                else:
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.flush()
+
+    def compact(self) -> None:
+        """Rewrite the file with only the last record of each id (atomically)."""
+        records = list(self.records().values())
+        tmp = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
+        tmp.unlink(missing_ok=True)
+        staged = AnswerFile(tmp)
+        for record in records:
+            staged.append(record)
+        os.replace(tmp, self.path)
+
+
+def _last_byte(path: Path) -> bytes:
+    with path.open("rb") as data:
+        data.seek(-1, os.SEEK_END)
+        return data.read(1)
+
+
+def _json_lines(text: str) -> Iterator[Any]:
+    for line in text.splitlines():
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError:
+            continue
+
+
+def answer_record(qid: str, answer: Answer, as_csv: bool) -> dict[str, Any]:
+    """What the output holds for an answered question."""
+    if not as_csv:
+        return {"id": qid, **dataclasses.asdict(answer)}
+    sources = "; ".join(
+        f"[{s.number}] {s.passage.metadata.get('title') or s.passage.article_id}"
+        for s in answer.sources
+    )
+    unsupported = len(answer.unsupported) if answer.answered else 0
+    return {"id": qid, "question": answer.question, "answer": answer.text, "sources": sources,
+            "mode": answer.mode, "unsupported": unsupported}  # fmt: skip
+
+
+# running ---------------------------------------------------------------------------
+
+
+def run_batch(
+    pipeline: Pipeline,
+    questions: list[Question],
+    output: AnswerFile,
+    workers: int = 1,
+    progress: bool | None = None,
+) -> BatchReport:
+    """Answer every question not yet answered in ``output``; one failure never stops the run."""
+    started = time.perf_counter()
+    report = BatchReport()
+    done = output.answered()
+    todo = [q for q in questions if q.id not in done]
+    report.skipped = len(questions) - len(todo)
+    if pipeline.answerer.mode != "llm":
+        workers = 1  # extractive answers are bound by the CPU: threads would only queue
+    answer = _answerer(pipeline, output, report)
+    bar = tqdm(total=len(todo), desc="answering", unit="question", disable=_quiet(progress))
+    with bar, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for _ in pool.map(answer, todo):
+            bar.update(1)
+    output.compact()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _answerer(
+    pipeline: Pipeline, output: AnswerFile, report: BatchReport
+) -> Callable[[Question], None]:
+    lock = threading.Lock()
+
+    def answer(item: Question) -> None:
+        try:
+            if item.problem:
+                raise RagError(item.problem)
+            result = pipeline.ask(item.question, filters=item.filters, k=item.k)
+        except RagError as exc:
+            output.append({"id": item.id, "question": item.question, "error": str(exc)})
+            with lock:
+                report.failed += 1
+                report.errors.append(f"{item.id}: {exc}")
+            return
+        output.append(answer_record(item.id, result, output.csv))
+        with lock:
+            report.answered += 1
+
+    return answer
+
+
+def _quiet(progress: bool | None) -> bool | None:
+    return None if progress is None else not progress
