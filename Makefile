@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python bench/retrieval_speed.py --profile
 	$(BIN)/python bench/ask_latency.py
 	$(BIN)/python bench/app_startup.py
+	$(BIN)/python bench/question_encoder.py
 
 clean:
 	rm -rf $(VENV) index
