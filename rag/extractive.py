@@ -117,21 +117,25 @@ class ExtractiveAnswerer:
         """The offline follow-up rule (see ``condense_offline``)."""
         return condense_offline(question, history)
 
-    def relevance(self, question: str, found: Sequence[Candidate]) -> NDArray[np.float64]:
-        """How well each candidate sentence answers ``question``, 0..1."""
+    def relevance(
+        self, question: str, found: Sequence[Candidate]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float32]]:
+        """How well each candidate sentence answers ``question`` (0..1), and the sentences'
+        vectors (for MMR)."""
         vectors = self.embed([question, *(c.text for c in found)])
         similarity = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0).astype(np.float64)
-        return SEMANTIC * similarity + (1 - SEMANTIC) * overlap(question, [c.text for c in found])
+        lexical = overlap(question, [c.text for c in found])
+        return SEMANTIC * similarity + (1 - SEMANTIC) * lexical, vectors[1:]
 
     def compose(self, question: str, hits: Sequence[Hit]) -> str:
         """The answer text: picked sentences in reading order, each followed by ``[n]``."""
         found = candidates(hits)
         if not found:
             return CANNOT_ANSWER
-        relevance = self.relevance(question, found)
+        relevance, vectors = self.relevance(question, found)
         if float(relevance.max()) < self.min_relevance:
             return CANNOT_ANSWER
-        picked = mmr(relevance, self.embed([c.text for c in found]), self.sentences)
+        picked = mmr(relevance, vectors, self.sentences)
         return " ".join(
             f"{found[i].text} [{found[i].hit + 1}]" for i in reading_order(found, picked)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -124,7 +125,7 @@ class Pipeline:
         clock.lap("generate")
         answer = self.check(question, standalone, "".join(pieces), hits)
         clock.lap("check")
-        yield Answer(**{**answer.__dict__, "timings": clock.laps()})
+        yield dataclasses.replace(answer, timings=clock.laps())
 
     @contextmanager
     def warm_checker(self, hits: Sequence[Hit]) -> Iterator[None]:
