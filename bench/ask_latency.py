@@ -69,7 +69,7 @@ def time_commands(index: Path, runs: int) -> dict[str, dict[str, float]]:
 
 def steps(settings: Settings) -> dict[str, float]:
     """Mean seconds per step of ``Pipeline.ask`` over the gold questions (after one warm-up)."""
-    gold = REPO / "tests" / "gold" / "seed.jsonl"
+    gold = REPO / "eval" / "seed.jsonl"
     questions = [json.loads(line)["question"] for line in gold.read_text().splitlines()]
     started = time.perf_counter()
     pipeline = Pipeline.from_settings(settings)

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from rag.errors import RagError
 from rag.pipeline import Pipeline, iso_date
-from rag.types import Answer, Filters
+from rag.types import Answer, Filters, Passage, Sentence, Source
 
 CSV_COLUMNS = ["id", "question", "answer", "sources", "mode", "unsupported", "error"]
 QUESTION_TYPES = (".jsonl", ".csv", ".txt")
@@ -80,11 +80,12 @@ def read_questions(path: Path) -> list[Question]:
     if suffix == ".txt":
         lines = enumerate(text.splitlines(), start=1)
         return [Question(f"line-{n}", line.strip()) for n, line in lines if line.strip()]
-    rows = _jsonl_rows(text) if suffix == ".jsonl" else _csv_rows(text)
-    return [_question(n, row) for n, row in rows]
+    rows = jsonl_rows(text) if suffix == ".jsonl" else _csv_rows(text)
+    return [question_of(n, row) for n, row in rows]
 
 
-def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """Each non-empty line's number and object, or the reason it is not a JSON object."""
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -104,7 +105,8 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
         yield n, {k: v for k, v in row.items() if k and v not in (None, "")}
 
 
-def _question(n: int, row: dict[str, Any] | str) -> Question:
+def question_of(n: int, row: dict[str, Any] | str) -> Question:
+    """The question of line ``n`` (a row, or the reason it could not be read)."""
     qid = str(row.get("id") or f"line-{n}") if isinstance(row, dict) else f"line-{n}"
     if isinstance(row, str):
         return Question(qid, "", problem=row)
@@ -170,15 +172,21 @@ class AnswerFile:
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 out.flush()
 
-    def compact(self) -> None:
-        """Rewrite the file with only the last record of each id (atomically)."""
-        records = list(self.records().values())
+    def compact(self, keep: Callable[[str], bool] = lambda qid: True) -> None:
+        """Rewrite the file (atomically) with only the last record of each id, and only of
+        the ids ``keep`` accepts."""
+        if not self.path.exists():
+            return
+        records = [row for qid, row in self.records().items() if keep(qid)]
         tmp = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
         tmp.unlink(missing_ok=True)
         staged = AnswerFile(tmp)
         for record in records:
             staged.append(record)
-        os.replace(tmp, self.path)
+        if records:
+            os.replace(tmp, self.path)
+        else:
+            self.path.unlink()
 
 
 def _last_byte(path: Path) -> bytes:
@@ -206,6 +214,32 @@ def answer_record(qid: str, answer: Answer, as_csv: bool) -> dict[str, Any]:
     unsupported = len(answer.unsupported) if answer.answered else 0
     return {"id": qid, "question": answer.question, "answer": answer.text, "sources": sources,
             "mode": answer.mode, "unsupported": unsupported}  # fmt: skip
+
+
+def answer_of(record: dict[str, Any]) -> Answer:
+    """The ``Answer`` a .jsonl answer record holds (the inverse of ``answer_record``);
+    ValueError when the record is not a whole answer."""
+    try:
+        fields = {f.name: record[f.name] for f in dataclasses.fields(Answer) if f.name in record}
+        sentences = tuple(_sentence(item) for item in fields.pop("sentences"))
+        sources = tuple(_source(item) for item in fields.pop("sources"))
+        retrieved = tuple(Passage(**item) for item in fields.pop("retrieved", ()))
+        removed = tuple(fields.pop("removed_citations", ()))
+        return Answer(**fields, sentences=sentences, sources=sources, retrieved=retrieved,
+                      removed_citations=removed)  # fmt: skip
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a whole answer ({type(exc).__name__}: {exc})") from None
+
+
+def _sentence(item: dict[str, Any]) -> Sentence:
+    return Sentence(**{**item, "citations": tuple(item["citations"]),
+                       "citation_support": tuple(item.get("citation_support", ()))})  # fmt: skip
+
+
+def _source(item: dict[str, Any]) -> Source:
+    spans = tuple((int(a), int(b)) for a, b in item.get("spans", ()))
+    also_in = tuple(Passage(**p) for p in item.get("also_in", ()))
+    return Source(item["number"], Passage(**item["passage"]), spans, also_in)
 
 
 # running ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_ask(commands)
     add_batch(commands)
+    add_eval(commands)
     stats = commands.add_parser("stats", help="show what the index holds")
     stats.add_argument("--json", action="store_true", help="print as JSON")
     return parser
@@ -47,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ask(settings, args)
         if args.command == "batch":
             return run_batch(settings, args)
+        if args.command == "eval":
+            return run_eval(settings, args)
         return run_stats(settings, args)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -172,6 +175,91 @@ def run_batch(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
     print(json.dumps(dataclasses.asdict(report)) if args.json else report.line(args.output))
     return 1 if report.failed else 0
+
+
+def add_eval(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``rag eval`` and its options."""
+    ev = commands.add_parser(
+        "eval",
+        help="measure retrieval and citation accuracy on a gold file",
+        description="Answer the questions of GOLD (.jsonl: id, question, gold_quotes, "
+        "answer_keywords, answerable) and measure retrieval, citations (ALCE recall and "
+        "precision), refusals and keywords. Writes OUT/report.json, report.md, report.html "
+        "and the answers; run it again to finish an interrupted run.",
+    )
+    ev.add_argument("gold", type=Path, nargs="?", metavar="GOLD")
+    ev.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        metavar="OUT",
+        help="folder of the answers and reports (default: eval/results/GOLD-NAME)",
+    )
+    ev.add_argument(
+        "--answers",
+        type=Path,
+        metavar="ANSWERS",
+        help="score this .jsonl answers file instead of answering",
+    )
+    ev.add_argument(
+        "--judge",
+        choices=["auto", "llm", "local"],
+        default="auto",
+        help="who judges entailment: the LLM (auto when one is configured) or the "
+        "local support scorer",
+    )
+    ev.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        metavar="N",
+        help="questions at once (LLM answers and LLM judge)",
+    )
+    ev.add_argument("--fresh", action="store_true", help="answer every question anew")
+    ev.add_argument(
+        "--compare",
+        type=Path,
+        nargs=2,
+        metavar=("A.json", "B.json"),
+        help="show two reports side by side instead",
+    )
+    add_progress(ev)
+    ev.add_argument("--json", action="store_true", help="print the totals as JSON")  # fmt: skip
+
+
+def run_eval(settings: Settings, args: argparse.Namespace) -> int:
+    """``rag eval``: exit 1 when any question could not be answered or judged."""
+    from rag.evaluate import EvalOptions, evaluate
+    from rag.report import compare, load_report, text_table
+
+    if args.compare:
+        a, b = (load_report(path) for path in args.compare)
+        if args.json:
+            picked = ("gold", "judge", "totals")
+            print(
+                json.dumps({"a": {k: a.get(k) for k in picked}, "b": {k: b.get(k) for k in picked}})
+            )
+        else:
+            print(compare(a, b, [str(path) for path in args.compare]), end="")
+        return 0
+    if args.gold is None:
+        raise RagError("rag eval needs a GOLD file (or --compare A.json B.json)")
+    if args.workers < 1:
+        raise RagError(f"--workers must be at least 1, not {args.workers}")
+    out = args.out or Path("eval/results") / args.gold.stem
+    options = EvalOptions(args.gold, out, args.answers, args.judge, args.workers,
+                          args.progress, args.fresh)  # fmt: skip
+    report = evaluate(settings, options)
+    for row in report["questions"]:
+        if row["error"]:
+            print(f"error: {row['id']}: {row['error']}", file=sys.stderr)
+    if args.json:
+        keys = ("gold", "answers", "judge", "answerer", "totals")
+        print(json.dumps({**{k: report[k] for k in keys}, "reports": str(out)}))
+    else:
+        print(text_table(report))
+        print(f"\nreports: {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}")
+    return 1 if report["totals"]["failed"] else 0
 
 
 def run_stats(settings: Settings, args: argparse.Namespace) -> int:

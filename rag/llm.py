@@ -74,12 +74,15 @@ class LLMAnswerer:
         if not any(turn.get("role") == "user" and turn.get("content") for turn in history):
             return question
         prompt = prompts.CONDENSE.format(history=render_history(history), question=question)
+        return _first_line(self.complete(prompt)) or question
+
+    def complete(self, prompt: str) -> str:
+        """The model's whole reply to one user message, at temperature 0."""
         reply = self._request([{"role": "user", "content": prompt}], 0.0, stream=False)
         try:
-            content = _message_text(reply)
+            return _message_text(reply)
         except ValueError as exc:
             raise LLMError(self._malformed(exc)) from exc
-        return _first_line(content) or question
 
     def _request(
         self, messages: list[ChatCompletionMessageParam], temperature: float, *, stream: bool

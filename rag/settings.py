@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM endpoint.")
     llm_retries: int = Field(2, ge=0, description="Retries after a timeout, 429 or 5xx.")
     llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    judge_model: str | None = Field(
+        None, description="Model that judges citations in `rag eval` (default: RAG_LLM_MODEL)."
+    )
 
     support_threshold: float = Field(
         0.5, ge=0, le=1, description="Support score below which a sentence is flagged."

@@ -151,15 +151,3 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = Settings(index_dir=index, corpus_dir=REPO / "corpus")
     Ingestor.from_settings(settings, progress=False).run([REPO / "corpus"])
     return settings
-
-
-def normalise(text: str) -> str:
-    """Text compared across typographic quotes and whitespace."""
-    for fancy, plain in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"')):
-        text = text.replace(fancy, plain)
-    return " ".join(text.split())
-
-
-def contains_quote(text: str, quotes: Sequence[str]) -> bool:
-    """Whether ``text`` holds any of ``quotes`` (tolerant of quotes and whitespace)."""
-    return any(normalise(q) in normalise(text) for q in quotes)

@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect, sync_playwright
 
+from rag.gold import normalise
 from tests.browser import launch_chromium, running_app
-from tests.conftest import SEEDS, normalise, write
+from tests.conftest import SEEDS, write
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 
 from rag.errors import LLMError, RagError
+from rag.gold import holds_any
 from rag.pipeline import MAX_QUESTION, Pipeline, clean_question
 from rag.prompts import CANNOT_ANSWER
 from rag.settings import Settings
 from rag.types import Answer, Filters
-from tests.conftest import contains_quote
 from tests.fake_openai import FakeOpenAI, fake_openai
 from tests.test_cli import rag
 
@@ -41,7 +41,7 @@ def llm_pipeline(seed_index: Settings, server: FakeOpenAI) -> Pipeline:
 def number_of(pipeline: Pipeline, question: str, quote: str) -> int:
     """The number [n] the answerer sees for the passage holding ``quote``."""
     hits = pipeline.retriever.retrieve(question)
-    return next(i for i, h in enumerate(hits, 1) if contains_quote(h.passage.text, [quote]))
+    return next(i for i, h in enumerate(hits, 1) if holds_any(h.passage.text, [quote]))
 
 
 def test_an_llm_answer_streams_and_every_citation_is_checked(
@@ -90,7 +90,7 @@ def test_the_llm_condenses_a_follow_up_before_retrieving(
     answer = pipeline.ask("And what did Tokayev say?", history=history)
     assert answer.standalone_question == standalone
     assert not answer.answered and answer.text == CANNOT_ANSWER
-    assert any(contains_quote(p.text, [CSTO]) for p in answer.retrieved)
+    assert any(holds_any(p.text, [CSTO]) for p in answer.retrieved)
     assert "CSTO summit" in server.chats[0]["messages"][-1]["content"]
     assert standalone in server.chats[1]["messages"][1]["content"]
 
@@ -111,7 +111,7 @@ def test_an_offline_follow_up_is_resolved_against_the_conversation(seed_index: S
     ]
     answer = Pipeline.from_settings(seed_index).ask("And about external threats?", history)
     assert "CSTO" in answer.standalone_question and "external threats" in answer.standalone_question
-    assert any(contains_quote(s.passage.text, [CSTO]) for s in answer.sources)
+    assert any(holds_any(s.passage.text, [CSTO]) for s in answer.sources)
 
 
 def test_filters_restrict_the_sources(seed_index: Settings) -> None:
