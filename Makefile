@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/ask_latency.py
 	$(BIN)/python bench/app_startup.py
 	$(BIN)/python bench/question_encoder.py
+	$(BIN)/python bench/judge_accuracy.py
 
 clean:
 	rm -rf $(VENV) index
