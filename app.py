@@ -44,7 +44,7 @@ def ensure_index(settings: Settings) -> None:
 
     if open_store(settings).count() == 0 and settings.corpus_dir.is_dir():
         print(f"building the index from {settings.corpus_dir}/ …", flush=True)
-        print(Ingestor.from_settings(settings).run([settings.corpus_dir]).line(), flush=True)
+        print(Ingestor.sync(settings, [settings.corpus_dir]).line(), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

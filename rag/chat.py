@@ -15,7 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from rag.errors import LLMError, RagError
+from rag.errors import LLMError, RagError, StoreError
 from rag.pipeline import Pipeline, iso_date
 from rag.settings import Settings
 from rag.types import Answer, Filters
@@ -26,6 +26,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 Message = dict[str, str]
 #: Where uploaded files go, inside the corpus folder.
 UPLOADS = "uploads"
+#: Seconds an upload waits for another ingest to finish before it is refused.
+UPLOAD_WAIT = 30.0
 
 
 class ChatApp:
@@ -146,7 +148,11 @@ class ChatApp:
             except RagError as exc:
                 lines.append(f"✗ {exc}")
         if accepted:
-            report = Ingestor.from_settings(self.settings, progress=True).run(accepted)
+            try:
+                report = Ingestor.sync(self.settings, accepted, progress=True, wait=UPLOAD_WAIT)
+            except StoreError as exc:
+                lines.append(f"✗ {exc}; the files stay in {folder} for the next ingest")
+                return "\n".join(lines), self.library()
             failed = {Path(f.path).name: f.reason for f in report.failed}
             for path in accepted:
                 reason = failed.get(path.name)

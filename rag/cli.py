@@ -27,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="files or folders")
     ingest.add_argument("--rebuild", action="store_true", help="delete the index and build it anew")
+    ingest.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS",
+        help="when another ingest is writing the index, wait this long for it (default: 0)",
+    )  # fmt: skip
     add_progress(ingest)
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_ask(commands)
@@ -80,8 +84,10 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """``rag ingest``: exit 1 when any file failed, 0 otherwise."""
     from rag.ingest import Ingestor
 
-    ingestor = Ingestor.from_settings(settings, args.progress, rebuild=args.rebuild)
-    report = ingestor.run(args.paths or [settings.corpus_dir])
+    if args.wait < 0:
+        raise RagError(f"--wait must not be negative, not {args.wait:g}")
+    paths = args.paths or [settings.corpus_dir]
+    report = Ingestor.sync(settings, paths, args.progress, args.rebuild, args.wait)
     for failure in report.failed:
         print(f"error: {failure} (skipped)", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.line())

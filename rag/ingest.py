@@ -109,6 +109,22 @@ class Ingestor:
         store = open_store(settings, rebuild=rebuild)
         return cls(settings, store, lambda: create_embedder(settings), progress)
 
+    @classmethod
+    def sync(
+        cls,
+        settings: Settings,
+        paths: Sequence[Path],
+        progress: bool | None = None,
+        rebuild: bool = False,
+        wait: float = 0.0,
+    ) -> IngestReport:
+        """Ingest ``paths`` into the index of ``settings``, holding it against other ingests
+        (waiting up to ``wait`` seconds for one that holds it)."""
+        from rag.lock import ingest_lock
+
+        with ingest_lock(settings, wait):
+            return cls.from_settings(settings, progress, rebuild).run(paths)
+
     def run(self, paths: Sequence[Path]) -> IngestReport:
         """Ingest ``paths``; files that vanished from under them are removed from the index."""
         started = time.perf_counter()

@@ -95,6 +95,21 @@ def test_uploads_are_ingested_and_bad_ones_named(app: ChatApp, tmp_path: Path) -
     assert any("Caspian ferry deal" in p.metadata.get("title", "") for p in answers[0].retrieved)
 
 
+def test_an_upload_during_another_ingest_is_kept_for_the_next(
+    app: ChatApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import chat
+    from rag.lock import ingest_lock
+
+    monkeypatch.setattr(chat, "UPLOAD_WAIT", 0.0)
+    good = write(tmp_path / "in" / "ferry.md", "---\ntitle: Caspian ferry deal\n---\n\nFerries.\n")
+    with ingest_lock(app.settings):
+        report, rows = app.ingest([str(good)])
+    assert "✗ another ingest (pid " in report and "the files stay in" in report
+    assert (app.settings.corpus_dir / "uploads" / "ferry.md").exists()
+    assert "Caspian ferry deal" not in [row[0] for row in rows]
+
+
 def test_upload_names_cannot_leave_the_corpus(tmp_path: Path) -> None:
     assert safe_name("../../etc/passwd.md") == "passwd.md"
     assert safe_name("..\\..\\evil.md") == "evil.md"
