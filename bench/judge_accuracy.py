@@ -128,8 +128,7 @@ def raw_text(answer: Answer, hits: Sequence[Hit], edit: Callable[[list[list[Any]
     return " ".join(f"{text} " + "".join(f"[{n}]" for n in cited) for text, cited in rows)
 
 
-def planted(settings: Settings) -> dict[str, Any]:
-    pipeline = Pipeline.from_settings(settings)
+def planted(pipeline: Pipeline, settings: Settings) -> dict[str, Any]:
     judge = LocalJudge(pipeline.scorer, settings.support_threshold)
     caught: dict[str, list[bool]] = {"wrong citation": [], "unsupported sentence": []}
     items = [item for item in read_gold(REPO / "eval" / "seed.jsonl") if item.answerable]
@@ -191,9 +190,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(index_dir=Path(tmp) / "index")
         Ingestor.from_settings(settings).run([REPO / "corpus"])
-        faults = planted(settings)
-        scorer = Pipeline.from_settings(settings).scorer
-    result = judge_pairs(scorer, read_pairs(args.pairs), settings.support_threshold)
+        pipeline = Pipeline.from_settings(settings)
+        faults = planted(pipeline, settings)
+    result = judge_pairs(pipeline.scorer, read_pairs(args.pairs), settings.support_threshold)
     print(json.dumps({**result, "planted faults in seed answers": faults}, indent=2))
 
 

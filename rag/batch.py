@@ -261,7 +261,7 @@ def run_batch(
     if pipeline.answerer.mode != "llm":
         workers = 1  # extractive answers are bound by the CPU: threads would only queue
     answer = _answerer(pipeline, output, report)
-    bar = tqdm(total=len(todo), desc="answering", unit="question", disable=_quiet(progress))
+    bar = tqdm(total=len(todo), desc="answering", unit="question", disable=bars_off(progress))
     with bar, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for _ in pool.map(answer, todo):
             bar.update(1)
@@ -293,5 +293,6 @@ def _answerer(
     return answer
 
 
-def _quiet(progress: bool | None) -> bool | None:
+def bars_off(progress: bool | None) -> bool | None:
+    """tqdm's ``disable`` for a --progress/--no-progress choice (None: only on a terminal)."""
     return None if progress is None else not progress

@@ -84,14 +84,19 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """``rag ingest``: exit 1 when any file failed, 0 otherwise."""
     from rag.ingest import Ingestor
 
-    if args.wait < 0:
-        raise RagError(f"--wait must not be negative, not {args.wait:g}")
+    at_least(args.wait, 0, "--wait")
     paths = args.paths or [settings.corpus_dir]
     report = Ingestor.sync(settings, paths, args.progress, args.rebuild, args.wait)
     for failure in report.failed:
         print(f"error: {failure} (skipped)", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.line())
     return 1 if report.failed else 0
+
+
+def at_least(value: float | None, low: float, option: str) -> None:
+    """Refuse a number ``option`` was given below ``low`` (None: not given)."""
+    if value is not None and value < low:
+        raise RagError(f"{option} must be at least {low:g}, not {value:g}")
 
 
 def add_progress(parser: argparse.ArgumentParser) -> None:
@@ -129,8 +134,7 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     from rag.render import render_answer
     from rag.types import Filters
 
-    if args.k is not None and args.k < 1:
-        raise RagError(f"--k must be at least 1, not {args.k}")
+    at_least(args.k, 1, "--k")
     filters = Filters(
         outlets=tuple(args.outlet),
         articles=tuple(args.article),
@@ -171,8 +175,7 @@ def run_batch(settings: Settings, args: argparse.Namespace) -> int:
     from rag.batch import run_batch as answer_all
     from rag.pipeline import Pipeline
 
-    if args.workers < 1:
-        raise RagError(f"--workers must be at least 1, not {args.workers}")
+    at_least(args.workers, 1, "--workers")
     questions = read_questions(args.questions)
     output = AnswerFile(args.output)
     pipeline = Pipeline.from_settings(settings)
@@ -250,8 +253,7 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     if args.gold is None:
         raise RagError("rag eval needs a GOLD file (or --compare A.json B.json)")
-    if args.workers < 1:
-        raise RagError(f"--workers must be at least 1, not {args.workers}")
+    at_least(args.workers, 1, "--workers")
     out = args.out or Path("eval/results") / args.gold.stem
     options = EvalOptions(args.gold, out, args.answers, args.judge, args.workers,
                           args.progress, args.fresh)  # fmt: skip

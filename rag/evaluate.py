@@ -20,7 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from rag.batch import AnswerFile, answer_of, run_batch
+from rag.batch import AnswerFile, answer_of, bars_off, run_batch
 from rag.errors import LLMError, RagError
 from rag.gold import GoldItem, read_gold
 from rag.judge import Judge, JudgeKind, create_judge
@@ -56,14 +56,15 @@ def evaluate(settings: Settings, options: EvalOptions) -> dict[str, Any]:
     elif answers.suffix.lower() != ".jsonl" or not answers.is_file():
         raise RagError(f"{answers}: --answers needs a .jsonl file written by rag batch or rag eval")
     judge = create_judge(settings, options.judge, scorer, options.workers)
-    results = judge_answers(items, AnswerFile(answers), judge, options.progress)
+    records = AnswerFile(answers).records()
+    results = judge_answers(items, records, str(answers), judge, options.progress)
     report = {
         "gold": str(options.gold),
         "answers": str(answers),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "judge": {"kind": judge.kind, "name": judge.name},
         "support_threshold": settings.support_threshold,
-        "answerer": _answerers(AnswerFile(answers)),
+        "answerer": _answerers(records),
         "totals": totals(results),
         "questions": [result.to_dict() for result in results],
     }
@@ -115,11 +116,14 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def judge_answers(
-    items: Sequence[GoldItem], answers: AnswerFile, judge: Judge, progress: bool | None = None
+    items: Sequence[GoldItem],
+    records: dict[str, dict[str, Any]],
+    source: str,
+    judge: Judge,
+    progress: bool | None = None,
 ) -> list[QuestionResult]:
-    """Every gold question measured against its record in ``answers``, in gold order; one
-    that cannot be measured is kept with its error."""
-    records = answers.records()
+    """Every gold question measured against its answer record (read from ``source``), in
+    gold order; one that cannot be measured is kept with its error."""
 
     def measure(item: GoldItem) -> QuestionResult:
         failed = QuestionResult(item.id, item.ask.question, item.answerable)
@@ -128,12 +132,12 @@ def judge_answers(
             if item.problem:
                 raise RagError(item.problem)
             if record is None:
-                raise RagError(f"no answer in {answers.path}")
+                raise RagError(f"no answer in {source}")
             if record.get("error"):
                 raise RagError(str(record["error"]))
             answer = answer_of(record)
             if answer.question != clean_question(item.ask.question):
-                raise RagError(f"the answer in {answers.path} is to another question")
+                raise RagError(f"the answer in {source} is to another question")
             return score_answer(item, answer, judge)
         except LLMError as exc:
             failed.error = f"judge: {exc}"
@@ -141,8 +145,7 @@ def judge_answers(
             failed.error = str(exc)
         return failed
 
-    quiet = None if progress is None else not progress
-    bar = tqdm(total=len(items), desc="judging", unit="question", disable=quiet)
+    bar = tqdm(total=len(items), desc="judging", unit="question", disable=bars_off(progress))
     with bar, ThreadPoolExecutor(max_workers=max(1, judge.workers)) as pool:
         results = []
         for result in pool.map(measure, items):
@@ -151,7 +154,7 @@ def judge_answers(
     return results
 
 
-def _answerers(answers: AnswerFile) -> list[str]:
-    """Which answerers wrote the answers ("llm gpt-4o-mini", "extractive ...")."""
-    found = {(row.get("mode"), row.get("model")) for row in answers.records().values()}
+def _answerers(records: dict[str, dict[str, Any]]) -> list[str]:
+    """Which answerers wrote the answers ("llm gpt-4o-mini", "extractive")."""
+    found = {(row.get("mode"), row.get("model")) for row in records.values()}
     return sorted(m if m == model else f"{m} {model}" for m, model in found if m)

@@ -53,7 +53,6 @@ class QuestionResult:
     citations: int = 0
     relevant: int = 0
     keywords: int = 0
-    keywords_found: int = 0
     missing_keywords: list[str] = field(default_factory=list)
     #: The citation check's support score of each sentence, as the answer carries it.
     support: list[float] = field(default_factory=list)
@@ -61,6 +60,10 @@ class QuestionResult:
     @property
     def scored(self) -> bool:
         return not self.error
+
+    @property
+    def keywords_found(self) -> int:
+        return self.keywords - len(self.missing_keywords)
 
     @property
     def citation_recall(self) -> float | None:
@@ -102,7 +105,7 @@ class QuestionResult:
     def to_dict(self) -> dict[str, Any]:
         """The record in the JSON report, with the derived figures."""
         data = dict(self.__dict__)
-        data.update(citation_recall=self.citation_recall,
+        data.update(keywords_found=self.keywords_found, citation_recall=self.citation_recall,
                     citation_precision=self.citation_precision,
                     problems=self.problems)  # fmt: skip
         return data
@@ -127,7 +130,6 @@ def score_answer(item: GoldItem, answer: Answer, judge: Judge) -> QuestionResult
     if item.answer_keywords:
         result.keywords = len(item.answer_keywords)
         result.missing_keywords = [k for k in item.answer_keywords if not contains(answer.text, k)]
-        result.keywords_found = result.keywords - len(result.missing_keywords)
     if answer.answered:
         _judge_citations(result, answer, judge)
     return result
