@@ -127,7 +127,7 @@ class Run:
 def run_queries(retriever: Retriever, queries: Sequence[Query], hybrid_k: int, depth: int) -> Run:
     """Dense and BM25 lists ``depth`` deep, and the product's ``retrieve`` ranking."""
     started = time.perf_counter()
-    sidecar = retriever.sidecar
+    sidecar = retriever.snapshot()
     article_of = dict(zip(sidecar.columns.ids, sidecar.columns.articles, strict=True))
     run = Run([], [], [], [], 0, article_of, 0.0)
     vectors = stored_vectors(retriever.store)

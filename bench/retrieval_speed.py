@@ -182,20 +182,20 @@ def profile(retriever: Retriever, queries: Sequence[str], k: int) -> dict[str, d
         return now
 
     n = max(retriever.candidates, k)
-    sidecar = retriever.sidecar
+    sidecar = retriever.snapshot()
     for query in queries:
         t = time.perf_counter()
         vector = np.asarray(retriever.embedder.embed([query])[0], dtype=np.float32)
         t = timed("embed_query", t)
-        dense = retriever.store.nearest(vector, n)
-        t = timed("chroma_nearest", t)
+        dense = sidecar.nearest(vector, n)
+        t = timed("dense", t)
         bm25_scores = sidecar.scores(query)
         sparse = sidecar.top(bm25_scores, n)
         t = timed("bm25", t)
-        scores = retriever.convex_scores(vector, dense, bm25_scores, sparse)
+        scores = retriever.convex_scores(sidecar, vector, dense, bm25_scores, sparse)
         order = sorted(scores, key=lambda pid: -scores[pid])[: 3 * k]
         t = timed("fuse", t)
-        found = retriever.store.get(order)
+        found = sidecar.get(order)
         t = timed("fetch_passages", t)
         hits = [Hit(found[pid], scores[pid], None, None) for pid in order if pid in found]
         collapse(hits, k, retriever.duplicate_threshold)

@@ -1,10 +1,12 @@
-"""The BM25 sidecar: a bm25s index of the passages in Chroma, kept beside the index,
-with a float16 copy of their vectors so fusion can score BM25's finds without Chroma.
+"""The sidecar: a snapshot of the passages in Chroma as of one complete ingest, which
+questions are answered from.
 
-Chroma has no sparse index, so BM25 lives in files under ``<index_dir>/bm25/``. Each
+It holds a bm25s index (Chroma has no sparse index), the passages' vectors for exact
+dense search, and the passages themselves, in files under ``<index_dir>/bm25/``. Each
 build goes to a fresh folder named after the ingest stamp it reflects; a pointer file,
-replaced atomically, names the current one. A reader whose stamp differs from the
-collection's rebuilds from the collection, so every process sees the passages Chroma holds.
+replaced atomically, names the current one. Answering from one snapshot means a
+question never sees half of an ingest, and a process never reads a stale copy of
+Chroma's vector index (embedded Chroma does not see another process's writes).
 """
 
 from __future__ import annotations
@@ -14,14 +16,14 @@ import os
 import re
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.types import Filters
+from rag.types import Filters, Passage
 
 #: bm25s parameters: Lucene's BM25 with Anserini's defaults for BEIR.
 K1, B = 0.9, 0.4
@@ -85,15 +87,24 @@ class Columns:
 
 
 class Sidecar:
-    """A loaded BM25 index, its columns and the passages' vectors; ``search`` ranks passage
-    ids, ``cosine`` scores passages against a question's vector without asking Chroma."""
+    """A loaded snapshot: ``search`` ranks passage ids by BM25, ``nearest`` by cosine
+    similarity, ``get`` returns passages, all as of the ingest named by ``stamp``."""
 
-    def __init__(self, model: Any, columns: Columns, stamp: str, vectors: np.ndarray) -> None:
+    def __init__(
+        self,
+        model: Any,
+        columns: Columns,
+        stamp: str,
+        vectors: np.ndarray,
+        passages: Sequence[Passage] | Path,
+    ) -> None:
         self.model = model
         self.columns = columns
         self.stamp = stamp
-        #: One float16 row per passage, in the order of ``columns.ids``.
-        self.vectors = vectors
+        #: One float32 row per passage, in the order of ``columns.ids``.
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        #: The passages, or the file they are read from on first use.
+        self._passages = passages
 
     def __len__(self) -> int:
         return len(self.columns.ids)
@@ -134,18 +145,48 @@ class Sidecar:
         rows = [self.position[pid] for pid in ids]
         if not rows:
             return {}
-        sims = self.vectors[rows].astype(np.float32) @ np.asarray(vector, dtype=np.float32)
+        sims = self.vectors[rows] @ np.asarray(vector, dtype=np.float32)
         return dict(zip(ids, (float(x) for x in sims), strict=True))
 
+    def nearest(
+        self, vector: np.ndarray, n: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """Ids of the ``n`` passages most similar to the unit-length ``vector`` that pass
+        ``filters``, with their cosine similarity (an exact search)."""
+        if not len(self) or n <= 0:
+            return []
+        sims = self.vectors @ np.asarray(vector, dtype=np.float32)
+        if filters:
+            sims = np.where(self.columns.mask(filters), sims, -np.inf)
+        n = min(n, len(sims))
+        top = np.argpartition(-sims, n - 1)[:n]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(self.columns.ids[i], float(sims[i])) for i in top if np.isfinite(sims[i])]
 
-def build(texts: Sequence[str], columns: Columns, stamp: str, vectors: np.ndarray) -> Sidecar:
-    """Index ``texts`` (aligned with ``columns`` and the rows of ``vectors``) in memory."""
+    def get(self, ids: Sequence[str]) -> dict[str, Passage]:
+        """Passages by id (ids not in the snapshot are left out)."""
+        passages = self.passages
+        return {pid: passages[pid] for pid in ids if pid in passages}
+
+    @cached_property
+    def passages(self) -> dict[str, Passage]:
+        """Passage id → passage."""
+        found = self._passages
+        if isinstance(found, Path):
+            found = [Passage(**row) for row in json.loads(found.read_text(encoding="utf-8"))]
+        return {p.id: p for p in found}
+
+
+def build(
+    passages: Sequence[Passage], columns: Columns, stamp: str, vectors: np.ndarray
+) -> Sidecar:
+    """Index ``passages`` (aligned with ``columns`` and the rows of ``vectors``) in memory."""
     import bm25s
 
     model = bm25s.BM25(k1=K1, b=B)
-    if texts:
-        model.index(tokenize(texts), show_progress=False)
-    return Sidecar(model, columns, stamp, np.asarray(vectors, dtype=np.float16))
+    if passages:
+        model.index(tokenize([p.embedding_text() for p in passages]), show_progress=False)
+    return Sidecar(model, columns, stamp, vectors, passages)
 
 
 def save(sidecar: Sidecar, root: Path, name: str) -> None:
@@ -157,6 +198,8 @@ def save(sidecar: Sidecar, root: Path, name: str) -> None:
     if len(sidecar):
         sidecar.model.save(str(folder), show_progress=False)
     np.save(folder / "vectors.npy", sidecar.vectors)
+    rows = [asdict(sidecar.passages[pid]) for pid in sidecar.columns.ids]
+    (folder / "passages.json").write_text(json.dumps(rows), encoding="utf-8")
     meta = {"stamp": sidecar.stamp, **sidecar.columns.__dict__}
     (folder / "columns.json").write_text(json.dumps(meta), encoding="utf-8")
     pointer = root / f"{name}.current"
@@ -183,6 +226,6 @@ def load(root: Path, name: str) -> Sidecar | None:
             model = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    if len(vectors) != len(columns.ids):
+    if len(vectors) != len(columns.ids) or not (folder / "passages.json").is_file():
         return None
-    return Sidecar(model, columns, stamp, vectors)
+    return Sidecar(model, columns, stamp, vectors, folder / "passages.json")

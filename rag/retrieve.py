@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 (sidecar) fused (by default a convex
+"""Hybrid retrieval: dense and BM25 over one snapshot of the index, fused (by default a convex
 combination of normalised scores, or reciprocal rank fusion), near-duplicate passages
 collapsed into one.
 
@@ -122,14 +122,12 @@ class Retriever:
         self._sidecar: Sidecar | None = None
 
     def refresh(self) -> None:
-        """Reload the BM25 sidecar before the next question (after an ingest)."""
+        """Forget the loaded snapshot; the next question loads the current one."""
         self._sidecar = None
 
-    @property
-    def sidecar(self) -> Sidecar:
-        """The BM25 sidecar, loaded (or rebuilt when stale) on first use."""
-        if self._sidecar is None:
-            self._sidecar = self.store.sidecar()
+    def snapshot(self) -> Sidecar:
+        """The passages to answer one question from: as of the last complete ingest."""
+        self._sidecar = self.store.sidecar(self._sidecar)
         return self._sidecar
 
     def dense(self, query: str, n: int, filters: Filters | None = None) -> list[Passage]:
@@ -140,12 +138,15 @@ class Retriever:
         self, query: str, n: int, filters: Filters | None = None
     ) -> list[tuple[Passage, float]]:
         """The ``n`` passages nearest to the query's embedding, with cosine similarities."""
-        vector = self.embedder.embed([query])[0]
-        return self.store.query(vector, n, filters)
+        snapshot = self.snapshot()
+        vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
+        nearest = snapshot.nearest(vector, n, filters)
+        found = snapshot.get([pid for pid, _ in nearest])
+        return [(found[pid], score) for pid, score in nearest]
 
     def bm25(self, query: str, n: int, filters: Filters | None = None) -> list[str]:
         """Ids of the ``n`` best BM25 passages."""
-        return [pid for pid, _ in self.sidecar.search(query, n, filters)]
+        return [pid for pid, _ in self.snapshot().search(query, n, filters)]
 
     def retrieve(
         self, query: str, k: int | None = None, filters: Filters | None = None
@@ -153,16 +154,17 @@ class Retriever:
         """The top ``k`` passages for ``query``, fused, duplicates collapsed, best first."""
         k = k or self.top_k
         n = max(self.candidates, k)
+        snapshot = self.snapshot()
         vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
-        dense = self.store.nearest(vector, n, filters)
-        bm25_scores = self.sidecar.scores(query, filters)
-        sparse = self.sidecar.top(bm25_scores, n)
+        dense = snapshot.nearest(vector, n, filters)
+        bm25_scores = snapshot.scores(query, filters)
+        sparse = snapshot.top(bm25_scores, n)
         if self.fusion.mode == "convex":
-            scores = self.convex_scores(vector, dense, bm25_scores, sparse)
+            scores = self.convex_scores(snapshot, vector, dense, bm25_scores, sparse)
         else:
             scores = self._rrf(dense, sparse)
         order = sorted(scores, key=lambda pid: -scores[pid])[: 3 * k]
-        found = self.store.get(order)
+        found = snapshot.get(order)
         dense_rank = {pid: i for i, (pid, _) in enumerate(dense, start=1)}
         bm25_rank = {pid: i for i, (pid, _) in enumerate(sparse, start=1)}
         hits = [
@@ -178,13 +180,18 @@ class Retriever:
         return rrf(rankings, weights, self.fusion.rrf_k)
 
     def convex_scores(
-        self, vector: np.ndarray, dense: Scored, bm25_scores: np.ndarray | None, sparse: Scored
+        self,
+        snapshot: Sidecar,
+        vector: np.ndarray,
+        dense: Scored,
+        bm25_scores: np.ndarray | None,
+        sparse: Scored,
     ) -> dict[str, float]:
         """Convex fusion over the union of candidates, each scored by both sides: BM25's
-        finds by their vectors in the sidecar, dense finds by the BM25 score array."""
+        finds by their vectors, dense finds by the BM25 score array."""
         cosine = dict(dense)
-        cosine.update(self.sidecar.cosine([pid for pid, _ in sparse if pid not in cosine], vector))
-        position = self.sidecar.position
+        cosine.update(snapshot.cosine([pid for pid, _ in sparse if pid not in cosine], vector))
+        position = snapshot.position
         bm25 = {
             pid: float(bm25_scores[position[pid]])
             if bm25_scores is not None and pid in position

@@ -15,7 +15,7 @@ from rag import bm25
 from rag.embeddings import embedder_name
 from rag.errors import IndexMismatch, StoreError
 from rag.settings import Settings
-from rag.types import METADATA_FIELDS, Filters, Passage
+from rag.types import METADATA_FIELDS, Passage
 
 #: 2: passages carry ``day`` (published date as YYYYMMDD) for date filters.
 FORMAT = 2
@@ -171,24 +171,6 @@ class Store:
         """Number of stored passages."""
         return int(self.passages.count())
 
-    def query(
-        self, vector: Sequence[float] | np.ndarray, n: int, filters: Filters | None = None
-    ) -> list[tuple[Passage, float]]:
-        """The ``n`` passages nearest to ``vector`` passing ``filters`` with their cosine
-        similarity, nearest first."""
-        nearest = self.nearest(vector, n, filters)
-        found = self.get([pid for pid, _ in nearest])
-        return [(found[pid], score) for pid, score in nearest if pid in found]
-
-    def get(self, ids: Sequence[str]) -> dict[str, Passage]:
-        """Stored passages by id (ids not stored are left out)."""
-        found: dict[str, Passage] = {}
-        for chunk in _chunks(list(ids), self.batch):
-            got = self.passages.get(ids=chunk, include=["documents", "metadatas"])
-            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                found[pid] = to_passage(pid, text, meta)
-        return found
-
     def scan(self) -> Iterator[tuple[Passage, Any]]:
         """Every stored passage with its vector, in pages."""
         offset = 0
@@ -202,20 +184,6 @@ class Store:
             for pid, text, meta, vector in zip(*(got[c] for c in columns), strict=True):
                 yield to_passage(pid, text, meta), vector
             offset += len(got["ids"])
-
-    def nearest(
-        self, vector: Sequence[float] | np.ndarray, n: int, filters: Filters | None = None
-    ) -> list[tuple[str, float]]:
-        """Ids of the ``n`` passages nearest to ``vector`` with their cosine similarity."""
-        if n <= 0:
-            return []
-        got = self.passages.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32),
-            n_results=n,
-            where=where_clause(filters),
-            include=["distances"],
-        )
-        return [(pid, 1.0 - d) for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     # BM25 sidecar --------------------------------------------------------------
 
@@ -232,21 +200,38 @@ class Store:
         """Rebuild the BM25 sidecar from the passages and record a new stamp."""
         stamp = uuid.uuid4().hex
         sidecar = self._build_sidecar(stamp)
+        bm25.save(sidecar, self._sidecar_root(), self.name)
         self._put([_STAMP], [{"stamp": stamp}])
         return sidecar
 
-    def sidecar(self) -> bm25.Sidecar:
-        """The BM25 sidecar in step with the passages, rebuilt here when it is stale.
+    def sidecar(self, have: bm25.Sidecar | None = None) -> bm25.Sidecar:
+        """The snapshot to answer from: in step with the passages when no ingest is changing
+        them, else the last complete one (``have``, or the one saved here), never a mix.
 
-        With no stamp (an ingest is running or was killed) it is built in memory only.
+        A snapshot out of step with the collection is rebuilt from it, and kept only if no
+        ingest started meanwhile.
         """
         stamp = self.stamp()
+        if have is not None and have.stamp == stamp:
+            return have
         loaded = bm25.load(self._sidecar_root(), self.name)
-        if loaded is not None and stamp is not None and loaded.stamp == stamp:
+        if loaded is not None and loaded.stamp == stamp:
             return loaded
-        return self._build_sidecar(stamp or "unstamped", keep=stamp is not None)
+        if stamp is not None or self.count() == 0:
+            built = self._build_sidecar(stamp or "empty")
+            if self.stamp() == stamp:
+                if stamp is not None:
+                    bm25.save(built, self._sidecar_root(), self.name)
+                return built
+        last = have or loaded
+        if last is None:
+            raise StoreError(
+                "an ingest is writing the index, or one was interrupted, and no complete "
+                "copy of it is saved here yet; wait for it to finish, or run `rag ingest`"
+            )
+        return last
 
-    def _build_sidecar(self, stamp: str, keep: bool = True) -> bm25.Sidecar:
+    def _build_sidecar(self, stamp: str) -> bm25.Sidecar:
         scanned = list(self.scan())
         passages = [p for p, _ in scanned]
         dims = len(scanned[0][1]) if scanned else 0
@@ -257,10 +242,7 @@ class Store:
             outlets=[p.metadata.get("outlet", "") for p in passages],
             days=[bm25.day_number(p.metadata.get("published")) or 0 for p in passages],
         )
-        sidecar = bm25.build([p.embedding_text() for p in passages], columns, stamp, vectors)
-        if keep:
-            bm25.save(sidecar, self._sidecar_root(), self.name)
-        return sidecar
+        return bm25.build(passages, columns, stamp, vectors)
 
     def _sidecar_root(self) -> Path:
         if self.sidecar_root is None:
@@ -352,22 +334,6 @@ def to_passage(pid: str, text: str, meta: dict[str, Any]) -> Passage:
         page=int(meta["page"]) if "page" in meta else None,
         metadata={k: str(meta[k]) for k in METADATA_FIELDS if k in meta},
     )
-
-
-def where_clause(filters: Filters | None) -> dict[str, Any] | None:
-    """A Chroma ``where`` for ``filters`` (None when they restrict nothing)."""
-    if not filters:
-        return None
-    terms: list[dict[str, Any]] = []
-    if filters.outlets:
-        terms.append({"outlet": {"$in": list(filters.outlets)}})
-    if filters.articles:
-        terms.append({"article_id": {"$in": list(filters.articles)}})
-    if filters.since:
-        terms.append({"day": {"$gte": bm25.day_number(filters.since) or 0}})
-    if filters.until:
-        terms.append({"day": {"$lte": bm25.day_number(filters.until) or 99999999}})
-    return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +23,21 @@ from rag.store import Store, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = sorted((REPO / "corpus").glob("*.md"))
+
+#: ``RAG_TEST_CHROMA=server`` runs the suite against a real Chroma server started on
+#: 127.0.0.1, each test in its own collection, instead of embedded Chroma.
+ON_SERVER = os.environ.get("RAG_TEST_CHROMA", "embedded") == "server"
+_COLLECTIONS = itertools.count(1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On a server, skip the tests of what only embedded Chroma has (files, OS locks)."""
+    if not ON_SERVER:
+        return
+    skip = pytest.mark.skip(reason="embedded Chroma only")
+    for item in items:
+        if item.get_closest_marker("embedded_only"):
+            item.add_marker(skip)
 
 
 class FakeEmbedder:
@@ -45,11 +62,17 @@ def text_vector(text: str, dims: int = 16) -> list[float]:
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Run in a temp folder with no RAG_/OPENAI_ settings leaking in from outside."""
+def isolated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Path]:
+    """Run in a temp folder with no RAG_/OPENAI_ settings leaking in from outside (on a
+    server: pointed at the test's own collection there)."""
     for key in list(os.environ):
         if key.startswith(("RAG_", "OPENAI_")):
             monkeypatch.delenv(key)
+    if ON_SERVER:
+        monkeypatch.setenv("RAG_CHROMA_URL", request.getfixturevalue("chroma_server"))
+        monkeypatch.setenv("RAG_COLLECTION", f"test-{next(_COLLECTIONS)}")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(BACKENDS, "fake", FakeEmbedder)
     FakeEmbedder.calls = []
@@ -145,9 +168,39 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings of an index of the seed corpus built once with the real model."""
+def seed_index(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Settings:
+    """Settings of an index of the seed corpus built once with the real model (read only:
+    a test that changes it works on ``copy_index``)."""
     index = tmp_path_factory.mktemp("seed") / "index"
-    settings = Settings(index_dir=index, corpus_dir=REPO / "corpus")
+    server = request.getfixturevalue("chroma_server") if ON_SERVER else None
+    settings = Settings(
+        index_dir=index, corpus_dir=REPO / "corpus", chroma_url=server, collection="seed"
+    )
     Ingestor.from_settings(settings, progress=False).run([REPO / "corpus"])
     return settings
+
+
+def index_env(settings: Settings) -> dict[str, str]:
+    """The environment that points a ``rag`` process at the index of ``settings``."""
+    found = {"RAG_INDEX_DIR": str(settings.index_dir), "RAG_COLLECTION": settings.collection}
+    return {**found, "RAG_CHROMA_URL": settings.chroma_url} if settings.chroma_url else found
+
+
+def copy_index(settings: Settings, index_dir: Path) -> Settings:
+    """A copy of the index of ``settings`` that a test may change."""
+    if not settings.chroma_url:
+        shutil.copytree(settings.index_dir, index_dir)
+        return settings.model_copy(update={"index_dir": index_dir})
+    name = f"{settings.collection}-copy-{next(_COLLECTIONS)}"
+    copy = settings.model_copy(update={"index_dir": index_dir, "collection": name})
+    source, target = open_store(settings), open_store(copy)
+    for part in ("passages", "records"):
+        got = getattr(source, part).get(include=["documents", "metadatas", "embeddings"])
+        documents = got["documents"] if part == "passages" else None
+        getattr(target, part).add(
+            ids=got["ids"], documents=documents, metadatas=got["metadatas"],
+            embeddings=got["embeddings"],
+        )  # fmt: skip
+    return copy

@@ -15,7 +15,7 @@ from rag.errors import RagError
 from rag.pipeline import Pipeline
 from rag.prompts import CANNOT_ANSWER
 from rag.settings import Settings
-from tests.conftest import write
+from tests.conftest import index_env, write
 from tests.fake_openai import FakeOpenAI, fake_openai
 from tests.test_cli import rag
 
@@ -113,7 +113,7 @@ def test_a_failing_question_is_recorded_and_tried_again(
         json.dumps({"id": "bad", "question": "  "}),
     ]
     write(tmp_path / "q.jsonl", "\n".join(lines) + "\n")
-    env = {"RAG_INDEX_DIR": str(seed_index.index_dir)}
+    env = index_env(seed_index)
     run = rag("batch", str(tmp_path / "q.jsonl"), "-o", str(tmp_path / "a.jsonl"), **env)
     assert run.returncode == 1 and "error: bad: the question is empty" in run.stderr
     assert "1 answered, 0 skipped" in run.stdout and "1 failed" in run.stdout

@@ -17,7 +17,7 @@ from rag.corpus import read_file
 from rag.settings import Settings
 from rag.split import Splitter
 from rag.store import Store, open_client
-from tests.conftest import REPO, free_port, make_corpus, rag_command, write
+from tests.conftest import ON_SERVER, REPO, free_port, index_env, make_corpus, rag_command, write
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +56,7 @@ def test_ingest_builds_the_index_once_and_then_embeds_nothing(tmp_path: Path) ->
     stats = json.loads(rag("stats", "--json").stdout)
     assert stats["articles"] == 2 and stats["passages"] == expected
     assert stats["embedder"] == "local:all-MiniLM-L6-v2"
-    assert (tmp_path / "index" / "chroma.sqlite3").is_file()
+    assert (tmp_path / "index" / "chroma.sqlite3").is_file() != ON_SERVER
 
 
 def test_bad_files_are_named_skipped_and_fail_the_exit_status(tmp_path: Path) -> None:
@@ -108,14 +108,15 @@ def test_an_ingest_killed_half_way_is_completed_by_the_next_run(tmp_path: Path) 
     assert summary["embedded"] < total
     stats = json.loads(rag("stats", "--json").stdout)
     assert stats["articles"] == 24 and "pending" not in stats
-    clean = rag("ingest", "--json", RAG_INDEX_DIR=str(tmp_path / "clean"))
-    assert json.loads(clean.stdout)["passages"] == total
-    assert passage_ids(tmp_path / "index") == passage_ids(tmp_path / "clean")
+    clean = Settings(index_dir=tmp_path / "clean", collection=f"{Settings().collection}-clean")
+    result = rag("ingest", "--json", **index_env(clean))
+    assert json.loads(result.stdout)["passages"] == total
+    assert passage_ids(Settings()) == passage_ids(clean)
 
 
-def passage_ids(index: Path) -> set[str]:
-    settings = Settings(index_dir=index)
-    return set(Store(open_client(settings), "passages", None).passages.get(include=[])["ids"])
+def passage_ids(settings: Settings) -> set[str]:
+    store = Store(open_client(settings), settings.collection, None)
+    return set(store.passages.get(include=[])["ids"])
 
 
 def test_edits_and_removals_reach_the_index_through_the_cli(tmp_path: Path) -> None:
@@ -151,7 +152,9 @@ def test_every_format_ingests_with_the_real_model(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["added"] == 5
     settings = Settings(index_dir=tmp_path / "index")
-    got = Store(open_client(settings), "passages", None).passages.get(include=["metadatas"])
+    got = Store(open_client(settings), settings.collection, None).passages.get(
+        include=["metadatas"]
+    )
     pages = {m["page"] for m in got["metadatas"] if m["source"] == "corpus/report.pdf"}
     assert pages == {1, 2}
     assert {m["article_id"] for m in got["metadatas"]} >= {"corpus/wire.jsonl#1", "corpus/note.txt"}

@@ -21,7 +21,7 @@ from rag.prompts import CANNOT_ANSWER
 from rag.report import compare, histogram, markdown, to_html
 from rag.settings import Settings
 from rag.types import Answer, Passage, Sentence, Source
-from tests.conftest import REPO, write
+from tests.conftest import REPO, index_env, write
 from tests.fake_openai import FakeOpenAI, fake_openai
 from tests.test_cli import rag
 
@@ -318,7 +318,7 @@ def read(path: Path) -> dict[str, Any]:
 
 
 def eval_env(index: Settings, **extra: str) -> dict[str, str]:
-    return {"RAG_INDEX_DIR": str(index.index_dir), **extra}
+    return {**index_env(index), **extra}
 
 
 @pytest.mark.slow

@@ -17,6 +17,12 @@ from tests.conftest import FakeEmbedder, embedded_texts, ingest, make_corpus, ma
 run = ingest
 
 
+def clean_copy(settings: Settings, tmp_path: Path) -> Settings:
+    """Settings of a second, empty index."""
+    update = {"index_dir": tmp_path / "clean", "collection": f"{settings.collection}-clean"}
+    return settings.model_copy(update=update)
+
+
 def stored(settings: Settings) -> dict[str, dict[str, Any]]:
     got = make_store(settings).passages.get(include=["metadatas", "documents"])
     return {
@@ -171,7 +177,7 @@ def test_an_interrupted_ingest_is_completed_without_duplicates_or_orphans(
     monkeypatch.setitem(BACKENDS, "fake", FakeEmbedder)
     report = run(settings)
     assert report.failed == []
-    clean = settings.model_copy(update={"index_dir": tmp_path / "clean"})
+    clean = clean_copy(settings, tmp_path)
     run(clean)
     assert stored(settings) == stored(clean)
     articles, _ = make_store(settings).load_records()
@@ -196,6 +202,6 @@ def test_a_file_reverted_after_an_interrupted_edit_is_ingested_again(
     monkeypatch.setitem(BACKENDS, "fake", FakeEmbedder)
     report = run(settings)
     assert report.updated > 0
-    clean = settings.model_copy(update={"index_dir": tmp_path / "clean"})
+    clean = clean_copy(settings, tmp_path)
     run(clean)
     assert stored(settings) == stored(clean)

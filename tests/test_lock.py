@@ -20,6 +20,7 @@ from tests.conftest import REPO
 from tests.test_cli import rag
 
 
+@pytest.mark.embedded_only
 def test_a_second_ingest_is_refused_naming_the_first(tmp_path: Path) -> None:
     settings = Settings(index_dir=tmp_path / "index")
     with ingest_lock(settings), pytest.raises(StoreError) as refused, ingest_lock(settings):
@@ -55,6 +56,7 @@ HOLD = "import sys, time\nfrom rag.lock import ingest_lock\nfrom rag.settings im
     "    time.sleep(60)\n"  # fmt: skip
 
 
+@pytest.mark.embedded_only  # a server's lease outlives its holder by design (tested below)
 def test_a_killed_ingest_leaves_the_index_free(tmp_path: Path) -> None:
     index = tmp_path / "index"
     proc = subprocess.Popen([sys.executable, "-c", HOLD, str(index)], stdout=subprocess.PIPE,

@@ -14,6 +14,7 @@ from rag.pipeline import MAX_QUESTION, Pipeline, clean_question
 from rag.prompts import CANNOT_ANSWER
 from rag.settings import Settings
 from rag.types import Answer, Filters
+from tests.conftest import index_env
 from tests.fake_openai import FakeOpenAI, fake_openai
 from tests.test_cli import rag
 
@@ -136,7 +137,7 @@ def test_rag_ask_prints_a_cited_answer_and_its_sources(seed_index: Settings) -> 
     run = rag(
         "ask",
         "What leverage does Moscow have over Astana?",
-        RAG_INDEX_DIR=str(seed_index.index_dir),
+        **index_env(seed_index),
     )
     assert run.returncode == 0, run.stderr
     assert "[1]" in run.stdout and "offline extractive answer" in run.stdout
@@ -150,7 +151,7 @@ def test_rag_ask_json_holds_the_whole_answer(seed_index: Settings) -> None:
         "--json",
         "--k",
         "3",
-        RAG_INDEX_DIR=str(seed_index.index_dir),
+        **index_env(seed_index),
     )
     assert run.returncode == 0, run.stderr
     answer = json.loads(run.stdout)
@@ -161,7 +162,7 @@ def test_rag_ask_json_holds_the_whole_answer(seed_index: Settings) -> None:
 
 def test_rag_ask_answers_through_an_llm_endpoint(seed_index: Settings, server: FakeOpenAI) -> None:
     server.enqueue("Putin and Nazarbayev met on December 27, 2025 [1][2][3].")
-    extra = {"RAG_INDEX_DIR": str(seed_index.index_dir), "OPENAI_BASE_URL": server.url}
+    extra = {**index_env(seed_index), "OPENAI_BASE_URL": server.url}
     run = rag("ask", "When did Putin and Nazarbayev meet?", **extra, RAG_LLM_MODEL="test-model")
     assert run.returncode == 0, run.stderr
     assert "LLM test-model" in run.stdout and "December 27, 2025" in run.stdout
@@ -179,7 +180,7 @@ def test_rag_ask_answers_through_an_llm_endpoint(seed_index: Settings, server: F
 def test_rag_ask_errors_are_one_line_and_exit_2(
     seed_index: Settings, args: list[str], extra: dict[str, str], message: str
 ) -> None:
-    env = {"RAG_INDEX_DIR": str(seed_index.index_dir), "RAG_LLM_RETRIES": "0", **extra}
+    env = {**index_env(seed_index), "RAG_LLM_RETRIES": "0", **extra}
     run = rag("ask", "When did Putin and Nazarbayev meet?", *args, **env)
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and message in run.stderr

@@ -10,7 +10,7 @@ import pytest
 from rag.embeddings import create_embedder
 from rag.retrieve import Retriever, collapse, convex, overlap, rrf, shingles
 from rag.settings import Settings
-from rag.store import open_store
+from rag.store import open_store, sidecar_root
 from rag.types import Filters, Hit, Passage
 from tests.conftest import ingest, make_corpus, write
 
@@ -64,7 +64,7 @@ def test_bm25_sidecar_follows_every_ingest(settings: Settings) -> None:
     ingest(settings)
     found = retriever(settings).bm25("zanzibar", 5)
     assert len(found) == 1
-    assert list((settings.index_dir / "bm25").glob("passages.*.*"))
+    assert list(sidecar_root(settings).glob(f"{settings.collection}.*.*"))
     extra.unlink()
     ingest(settings)
     assert retriever(settings).bm25("zanzibar", 5) == []
@@ -81,8 +81,8 @@ def test_a_stale_sidecar_is_rebuilt_from_the_collection(settings: Settings) -> N
     store = open_store(settings)
     store.clear_stamp()  # as left by an ingest killed midway
     assert len(Retriever(store, create_embedder(settings), settings).bm25("zanzibar", 5)) == 1
-    pointer = settings.index_dir / "bm25" / "passages.current"
-    pointer.write_text("passages.gone.1", encoding="utf-8")  # sidecar files lost
+    pointer = sidecar_root(settings) / f"{settings.collection}.current"
+    pointer.write_text("gone.1", encoding="utf-8")  # sidecar files lost
     ingest(settings)  # nothing changed, but the missing stamp makes it rebuild
     assert open_store(settings).stamp() is not None
     assert len(retriever(settings).bm25("zanzibar", 5)) == 1
@@ -106,7 +106,7 @@ def test_filters_apply_to_both_retrievers(settings: Settings) -> None:
     assert titles(r.retrieve(query, filters=Filters(until="2024-12-31"))) == ["Early"]
     only_b = Filters(articles=("corpus/b.md",))
     assert titles(r.retrieve(query, filters=only_b)) == ["Late"]
-    assert [pid for pid, _ in r.sidecar.search(query, 10, only_b)] == [
+    assert [pid for pid, _ in r.snapshot().search(query, 10, only_b)] == [
         h.passage.id for h in r.retrieve(query, filters=only_b)
     ]
 
@@ -143,12 +143,15 @@ def test_convex_fusion_sums_rescaled_scores() -> None:
     assert leaning["b"] > leaning["a"]
 
 
-def test_the_sidecar_scores_passages_like_chroma(settings: Settings) -> None:
+def test_the_snapshot_ranks_and_scores_passages_like_chroma(settings: Settings) -> None:
     make_corpus(Path("corpus"), 6)
     ingest(settings)
     store = open_store(settings)
     vector = np.asarray(create_embedder(settings).embed(["Putin Nazarbayev Kremlin"])[0])
-    nearest = store.nearest(vector, 10)
-    from_sidecar = store.sidecar().cosine([pid for pid, _ in nearest], vector)
-    for pid, cosine in nearest:
-        assert from_sidecar[pid] == pytest.approx(cosine, abs=2e-3)  # float16 copy
+    got = store.passages.query(query_embeddings=[vector], n_results=10, include=["distances"])
+    chroma = [(pid, 1 - d) for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+    snapshot = store.sidecar()
+    nearest = snapshot.nearest(vector, 10)
+    assert [pid for pid, _ in nearest] == [pid for pid, _ in chroma]
+    assert [s for _, s in nearest] == pytest.approx([s for _, s in chroma], abs=1e-5)
+    assert snapshot.cosine([pid for pid, _ in chroma], vector) == pytest.approx(dict(chroma))

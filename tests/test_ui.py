@@ -15,7 +15,7 @@ from rag.library import accept_upload, safe_name
 from rag.settings import Settings
 from rag.types import Answer, Passage, Sentence, Source
 from rag.webview import answer_html, sources_html
-from tests.conftest import REPO, write
+from tests.conftest import REPO, copy_index, write
 
 pytestmark = pytest.mark.slow
 
@@ -24,11 +24,10 @@ QUESTION = "What leverage does Moscow have over Astana?"
 
 @pytest.fixture
 def app(seed_index: Settings, tmp_path: Path) -> ChatApp:
-    index = tmp_path / "index"
-    shutil.copytree(seed_index.index_dir, index)
     corpus = tmp_path / "corpus"
     shutil.copytree(REPO / "corpus", corpus)
-    return ChatApp(seed_index.model_copy(update={"index_dir": index, "corpus_dir": corpus}))
+    settings = copy_index(seed_index, tmp_path / "index")
+    return ChatApp(settings.model_copy(update={"corpus_dir": corpus}))
 
 
 def test_an_answer_streams_into_the_chat_then_shows_with_its_sources(app: ChatApp) -> None:
