@@ -9,6 +9,7 @@ killed holds the index for at most ``LEASE_SECONDS``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import json
@@ -35,8 +36,30 @@ def holder() -> dict[str, Any]:
     return {
         "pid": os.getpid(),
         "host": socket.gethostname(),
+        "boot": _boot_id(),
         "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     }
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def gone(info: dict[str, Any]) -> bool:
+    """Whether the holder ran on this machine, since its last boot, and has exited."""
+    me = holder()
+    if not me["boot"] or (info.get("host"), info.get("boot")) != (me["host"], me["boot"]):
+        return False
+    try:
+        os.kill(int(info["pid"]), 0)
+    except ProcessLookupError:
+        return True
+    except (OSError, KeyError, TypeError, ValueError):
+        return False
+    return False
 
 
 def describe(info: dict[str, Any]) -> str:
@@ -122,7 +145,8 @@ def _server_lease(settings: Settings, wait: float) -> Iterator[None]:
     finally:
         stop.set()
         renewer.join()
-        lease.release()
+        with contextlib.suppress(StoreError):  # a lease left behind expires by itself
+            lease.release()
 
 
 class Lease:
@@ -146,7 +170,8 @@ class Lease:
     def take(self) -> bool:
         """Take the lease when it is free or expired; False when someone else holds it."""
         current = self._current()
-        if current and current.get("owner") != self.owner and current["expires"] > time.time():
+        held = current and current.get("owner") != self.owner
+        if held and current["expires"] > time.time() and not gone(current):
             self.other = current
             return False
         self._write()
@@ -160,7 +185,8 @@ class Lease:
     def keep(self, stop: threading.Event) -> None:
         """Renew the lease until ``stop`` is set."""
         while not stop.wait(LEASE_SECONDS / 3):
-            self._write()
+            with contextlib.suppress(StoreError):  # the server is away: try again next round
+                self._write()
 
     def release(self) -> None:
         if self._current().get("owner") == self.owner:

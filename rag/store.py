@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -87,7 +88,7 @@ def open_client(settings: Settings) -> Any:
     if url.scheme not in ("http", "https") or not url.hostname:
         raise StoreError(f"RAG_CHROMA_URL={settings.chroma_url!r} is not http(s)://host:port")
     try:
-        return chromadb.HttpClient(
+        client = chromadb.HttpClient(
             host=url.hostname,
             port=url.port or (443 if url.scheme == "https" else 8000),
             ssl=url.scheme == "https",
@@ -96,6 +97,37 @@ def open_client(settings: Settings) -> Any:
     except Exception as exc:
         where = f"RAG_CHROMA_URL={settings.chroma_url}"
         raise StoreError(f"cannot reach the Chroma server at {where}: {exc}") from None
+    return Remote(client, settings.chroma_url)
+
+
+class Remote:
+    """A Chroma server's client, or one of its collections, whose lost connections are
+    reported as a ``StoreError`` naming the server instead of an HTTP library's error."""
+
+    def __init__(self, target: Any, url: str) -> None:
+        self._target = target
+        self._url = url
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._target, name)
+        if not callable(found):
+            return found
+
+        @functools.wraps(found)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            import httpx
+            from chromadb.api.models.Collection import Collection
+
+            try:
+                result = found(*args, **kwargs)
+            except httpx.TransportError as exc:
+                raise StoreError(
+                    f"lost the Chroma server at RAG_CHROMA_URL={self._url} ({exc}); "
+                    "check that it runs, then try again"
+                ) from None
+            return Remote(result, self._url) if isinstance(result, Collection) else result
+
+        return call
 
 
 def location(settings: Settings) -> str:

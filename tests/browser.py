@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright
 
-from tests.conftest import REPO, free_port
+from tests.conftest import REPO, free_port, shell_env
 
 APP = REPO / "app.py"
 #: The system Chromium (``make test`` installs it); Playwright's own browsers are never used.
@@ -32,18 +31,6 @@ CHROMIUM_ARGS = [
 START_TIMEOUT = 180.0
 #: Seconds between SIGTERM and SIGKILL when stopping the app.
 STOP_GRACE = 10.0
-
-
-def app_env(**extra: str) -> dict[str, str]:
-    """A fresh shell's environment: no RAG_/OPENAI_/HF_ settings, hub and analytics off."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_", "HF_"))}
-    return {
-        **clean,
-        "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}",
-        "GRADIO_ANALYTICS_ENABLED": "False",
-        "PYTHONUNBUFFERED": "1",
-        **extra,
-    }
 
 
 def log_tail(log: Path, lines: int = 40) -> str:
@@ -65,7 +52,7 @@ def running_app(workdir: Path, **env: str) -> Iterator[str]:
     env = {"GRADIO_TEMP_DIR": str(workdir / "gradio-uploads"), **env}
     with log.open("w") as out:
         proc = subprocess.Popen(
-            command, cwd=workdir, env=app_env(**env), stdout=out, stderr=subprocess.STDOUT
+            command, cwd=workdir, env=shell_env(**env), stdout=out, stderr=subprocess.STDOUT
         )
     try:
         wait_until_ready(proc, url, log)

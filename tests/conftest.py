@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
@@ -133,6 +134,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def shell_env(**extra: str) -> dict[str, str]:
+    """The environment of a fresh shell pointed at the test's Chroma: no other RAG_, OPENAI_
+    or HF_ settings, any hub download would hit a closed port, analytics off."""
+    kept = ("RAG_CHROMA_URL", "RAG_COLLECTION")
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k in kept or not k.startswith(("RAG_", "OPENAI_", "HF_"))
+    }
+    return {
+        **clean,
+        "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
 def rag_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "rag", *args]
 
@@ -140,11 +159,16 @@ def rag_command(*args: str) -> list[str]:
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real Chroma server on 127.0.0.1, stopped after the session."""
+    with start_chroma(tmp_path_factory.mktemp("chroma-server"), free_port()) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def start_chroma(data: Path, port: int) -> Iterator[str]:
+    """Run ``chroma run`` on ``data`` at 127.0.0.1:``port`` until the block ends."""
     import urllib.request
 
-    port = free_port()
     chroma = Path(sys.executable).parent / "chroma"
-    data = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen(
         [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,

@@ -17,15 +17,17 @@ from rag.corpus import read_file
 from rag.settings import Settings
 from rag.split import Splitter
 from rag.store import Store, open_client
-from tests.conftest import ON_SERVER, REPO, free_port, index_env, make_corpus, rag_command, write
+from tests.conftest import (
+    ON_SERVER,
+    REPO,
+    index_env,
+    make_corpus,
+    rag_command,
+    write,
+)
+from tests.conftest import shell_env as env
 
 pytestmark = pytest.mark.slow
-
-
-def env(**extra: str) -> dict[str, str]:
-    """The environment of a fresh shell; any hub download would hit a closed port."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("RAG_", "OPENAI_", "HF_"))}
-    return {**clean, "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}", **extra}
 
 
 def rag(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:

@@ -115,3 +115,24 @@ def test_on_a_server_the_lease_refuses_a_second_ingest_and_expires(chroma_server
     lock.update(ids=["g:ingest-lease"], metadatas=[{"owner": "gone", "expires": time.time() - 1}])
     with ingest_lock(settings):  # an expired lease is taken over
         assert lock.get(ids=["g:ingest-lease"])["metadatas"][0]["owner"] != "gone"
+
+
+@pytest.mark.slow
+def test_on_a_server_a_lease_whose_holder_died_here_is_taken_at_once(chroma_server: str) -> None:
+    settings = Settings(chroma_url=chroma_server, collection="lock-dead")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    with ingest_lock(settings):
+        lock = open_client(settings).get_collection("lock-dead-lock")
+        lease = lock.get(ids=["g:ingest-lease"], include=["metadatas"])["metadatas"][0]
+    for pid, host, taken in [(int(dead.stdout), lease["host"], True),
+                             (os.getpid(), lease["host"], False),
+                             (int(dead.stdout), "elsewhere", False)]:  # fmt: skip
+        held = {**lease, "owner": "other", "pid": pid, "host": host, "expires": time.time() + 60}
+        lock.upsert(ids=["g:ingest-lease"], metadatas=[held], embeddings=[[0.0, 0.0]])
+        if taken:
+            with ingest_lock(settings):
+                pass
+        else:
+            with pytest.raises(StoreError, match=f"pid {pid} on {host}"), ingest_lock(settings):
+                pass

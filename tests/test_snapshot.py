@@ -15,8 +15,7 @@ from rag.ingest import Ingestor
 from rag.retrieve import Retriever
 from rag.settings import Settings
 from rag.store import open_store
-from tests.conftest import ingest, make_corpus, rag_command, write
-from tests.test_cli import env
+from tests.conftest import ingest, make_corpus, rag_command, shell_env, write
 
 QUESTIONS = ["What leverage does Moscow have?", "Nazarbayev and Putin", "pipeline exports"]
 
@@ -45,7 +44,10 @@ def test_questions_during_an_ingest_see_the_old_or_the_new_index(tmp_path: Path)
     seen: list[set[str]] = []
     during = 0
     writer = subprocess.Popen(
-        rag_command("ingest"), env=env(RAG_INGEST_GROUP="8"), stderr=subprocess.PIPE, text=True
+        rag_command("ingest"),
+        env=shell_env(RAG_INGEST_GROUP="8"),
+        stderr=subprocess.PIPE,
+        text=True,
     )
     while writer.poll() is None:
         hits = retriever.retrieve(QUESTIONS[len(seen) % len(QUESTIONS)], k=10)

@@ -12,8 +12,7 @@ from rag.errors import StoreError
 from rag.settings import Settings
 from rag.stats import index_stats
 from rag.store import open_client
-from tests.conftest import free_port, ingest, make_corpus, rag_command
-from tests.test_cli import env
+from tests.conftest import free_port, ingest, make_corpus, rag_command, shell_env
 
 pytestmark = pytest.mark.slow
 
@@ -38,11 +37,11 @@ def test_the_cli_uses_the_server_with_the_real_model(chroma_server: str, tmp_pat
     make_corpus(tmp_path / "corpus", 2)
     extra = {"RAG_CHROMA_URL": chroma_server, "RAG_COLLECTION": "cli-server"}
     run = subprocess.run(
-        rag_command("ingest", "--json"), env=env(**extra), capture_output=True, text=True
+        rag_command("ingest", "--json"), env=shell_env(**extra), capture_output=True, text=True
     )
     assert run.returncode == 0, run.stderr
     stats = subprocess.run(
-        rag_command("stats", "--json"), env=env(**extra), capture_output=True, text=True
+        rag_command("stats", "--json"), env=shell_env(**extra), capture_output=True, text=True
     )
     assert json.loads(stats.stdout)["passages"] == json.loads(run.stdout)["passages"] > 0
 
