@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,6 +47,8 @@ class FakeOpenAI:
         #: The base URL, ending in /v1.
         self.url = ""
         self.scripts: list[Script] = []
+        #: Writes the reply to a chat request when none is queued: a scripted model.
+        self.responder: Callable[[list[dict[str, Any]]], str] | None = None
         self.stopping = threading.Event()
         self._lock = threading.Lock()
 
@@ -98,9 +100,11 @@ class FakeOpenAI:
         with self._lock:
             self.scripts.extend([script] * times)
 
-    def next_script(self) -> Script | None:
+    def next_script(self, messages: list[dict[str, Any]]) -> Script | None:
         with self._lock:
-            return self.scripts.pop(0) if self.scripts else None
+            if self.scripts:
+                return self.scripts.pop(0)
+        return Script("reply", text=self.responder(messages)) if self.responder else None
 
 
 def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
@@ -117,7 +121,7 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             elif self.path == "/v1/embeddings":
                 self._reply(200, _embeddings(body))
             elif self.path == CHAT_PATH:
-                self._chat(body, state.next_script())
+                self._chat(body, state.next_script(body["messages"]))
             else:
                 self._reply(404, _error(f"no route {self.path}"))
 
