@@ -23,8 +23,10 @@ $(VENV)/.test-installed: $(VENV)/.installed
 # The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
 CHROMIUM := /usr/bin/chromium
 
+# The suite runs twice: on embedded Chroma, then against a Chroma server it starts.
 test: $(VENV)/.test-installed chromium
 	$(BIN)/pytest
+	RAG_TEST_CHROMA=server $(BIN)/pytest
 
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -53,6 +55,7 @@ bench: install
 	$(BIN)/python bench/app_startup.py
 	$(BIN)/python bench/question_encoder.py
 	$(BIN)/python bench/judge_accuracy.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) index

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,17 +22,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from common import free_port
+
 from rag.ingest import Ingestor
 from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_page(url: str, deadline: float) -> None:

@@ -6,6 +6,7 @@ The layout that wires them to widgets is ``rag.ui.create_app``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import tempfile
 import threading
@@ -28,6 +29,12 @@ Message = dict[str, str]
 UPLOADS = "uploads"
 #: Seconds an upload waits for another ingest to finish before it is refused.
 UPLOAD_WAIT = 30.0
+
+
+def filters_of(outlets: Sequence[str], articles: Sequence[str], since: str, until: str) -> Filters:
+    """Filters from the widgets' (or the API's) values; RagError on a bad date."""
+    return Filters(tuple(outlets), tuple(articles), iso_date(since or None, "since"),
+                   iso_date(until or None, "until"))  # fmt: skip
 
 
 class ChatApp:
@@ -56,6 +63,31 @@ class ChatApp:
 
     # chat ---------------------------------------------------------------------------
 
+    def ask(
+        self,
+        question: str,
+        outlets: list[str] | None = None,
+        articles: list[str] | None = None,
+        since: str = "",
+        until: str = "",
+        k: int = 0,
+    ) -> dict[str, Any]:
+        """The app's API: one question answered as ``rag batch`` writes it (the ``Answer``
+        as JSON), with a ``warning`` when the LLM failed and the offline answerer stood in."""
+        import gradio as gr
+
+        try:
+            filters = filters_of(outlets or (), articles or (), since, until)
+            pipeline, top = self.pipeline(), k or None
+            try:
+                answer, warning = pipeline.ask(question, [], filters, top), ""
+            except LLMError as exc:
+                answer = pipeline.offline().ask(question, [], filters, top)
+                warning = f"{exc}; answered offline instead."
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+        return {**dataclasses.asdict(answer), "warning": warning}
+
     def respond(
         self,
         question: str,
@@ -70,8 +102,7 @@ class ChatApp:
         """Stream the answer into the chat, then show it checked, with its sources."""
         chat = [*chat, {"role": "user", "content": question}]
         try:
-            filters = Filters(tuple(outlets), tuple(articles), iso_date(since or None, "since"),
-                              iso_date(until or None, "until"))  # fmt: skip
+            filters = filters_of(outlets, articles, since, until)
             history = [m for a in answers for m in exchange(a)]
             answer, warning = yield from self._stream(question, chat, answers, history, filters, k)
         except RagError as exc:

@@ -12,6 +12,9 @@ from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.webview import sources_html
 
+#: Questions answered at once (by the chat and the API each); more wait in Gradio's queue.
+CONCURRENCY = 4
+
 
 def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
     """The Gradio Blocks of the app, on the index ``settings`` select."""
@@ -26,7 +29,8 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
             chat_tab(gr, app, rows)
         with gr.Tab("Library"):
             library_tab(gr, app, rows)
-    return blocks
+        gr.api(app.ask, api_name="ask")
+    return blocks.queue(default_concurrency_limit=CONCURRENCY)
 
 
 def chat_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> None:

@@ -174,7 +174,7 @@ def test_rag_ask_answers_through_an_llm_endpoint(seed_index: Settings, server: F
         (["--since", "2025-13-01"], {}, "--since '2025-13-01' is not a date"),
         (["--k", "0"], {}, "--k must be at least 1"),
         ([], {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, "cannot reach the LLM endpoint"),
-        ([], {"RAG_INDEX_DIR": "empty-index"}, "is empty; run `rag ingest` first"),
+        ([], {"RAG_COLLECTION": "empty"}, "is empty; run `rag ingest` first"),
     ],
 )
 def test_rag_ask_errors_are_one_line_and_exit_2(

@@ -42,6 +42,31 @@ def test_an_answer_streams_into_the_chat_then_shows_with_its_sources(app: ChatAp
     assert '<mark class="support">' in sources and "Show whole article" in sources
 
 
+def test_the_api_answers_as_batch_does_and_names_bad_input(app: ChatApp) -> None:
+    import gradio as gr
+
+    from rag.batch import answer_of
+
+    got = app.ask(QUESTION, outlets=["no such outlet"])
+    assert got["warning"] == "" and not answer_of(got).sources
+    answer = answer_of(app.ask(QUESTION, k=3))
+    assert answer.question == QUESTION and 0 < len(answer.sources) <= 3
+    assert any(s.citations for s in answer.sentences)
+    with pytest.raises(gr.Error, match="is not a date"):
+        app.ask(QUESTION, since="2025-13-01")
+
+
+def test_the_api_names_an_unreachable_llm_and_answers_offline(app: ChatApp) -> None:
+    from rag.batch import answer_of
+
+    app.settings = app.settings.model_copy(
+        update={"openai_base_url": "http://127.0.0.1:9/v1", "llm_retries": 0}
+    )
+    fallback = app.ask(QUESTION)
+    assert "cannot reach the LLM endpoint" in fallback["warning"]
+    assert answer_of(fallback).mode == "extractive"
+
+
 def test_a_follow_up_uses_the_conversation(app: ChatApp) -> None:
     *_, (chat, _, answers, _) = app.respond("What did Tokayev say at the CSTO summit?", [], [])
     *_, (chat, _, answers, _) = app.respond("And about external threats?", chat, answers)
