@@ -148,3 +148,27 @@ def test_llm_answers_run_on_several_workers(
     records = jsonl(output.path)
     assert sorted(r["id"] for r in records) == ["line-1", "line-2", "line-3", "line-4"]
     assert all(r["mode"] == "llm" for r in records) and len(server.chats) == 4
+
+
+def test_llm_faults_are_recorded_one_per_question_and_a_rerun_answers_them(
+    seed_index: Settings, server: FakeOpenAI, tmp_path: Path
+) -> None:
+    update = {"openai_base_url": server.url, "llm_retries": 0, "llm_timeout": 1.0}
+    pipeline = Pipeline.from_settings(seed_index.model_copy(update=update))
+    server.enqueue_hang(5)
+    server.enqueue_status(500)
+    server.enqueue_status(429)
+    server.enqueue_cut("Putin and Nazarbayev met on December 27")
+    server.enqueue_garbage("Putin and Nazarbayev met on December 27")
+    questions = read_questions(write(tmp_path / "q.txt", "\n".join([*QUESTIONS, QUESTIONS[1]])))
+    output = AnswerFile(tmp_path / "a.jsonl")
+    report = run_batch(pipeline, questions, output, progress=False)
+    assert (report.answered, report.failed) == (0, 5)
+    errors = [r["error"] for r in jsonl(output.path)]
+    assert len(set(errors)) == 5, errors  # each fault named for what it was
+    assert all("\n" not in e and "Traceback" not in e and server.url in e for e in errors)
+    for _ in questions:
+        server.enqueue("Putin and Nazarbayev met on December 27, 2025 [1].")
+    again = run_batch(pipeline, questions, output, progress=False)
+    assert (again.answered, again.failed, again.skipped) == (5, 0, 0)
+    assert all("error" not in r for r in jsonl(output.path)) and len(jsonl(output.path)) == 5
