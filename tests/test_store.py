@@ -11,7 +11,7 @@ import pytest
 from rag.errors import StoreError
 from rag.settings import Settings
 from rag.stats import index_stats
-from rag.store import open_client
+from rag.store import open_client, open_store
 from tests.conftest import free_port, ingest, make_corpus, rag_command, shell_env
 
 pytestmark = pytest.mark.slow
@@ -52,3 +52,16 @@ def test_an_unreachable_server_is_one_clear_error() -> None:
         open_client(Settings(chroma_url=url))
     with pytest.raises(StoreError, match="is not http"):
         open_client(Settings(chroma_url="chroma.local:8000"))
+
+
+def test_a_relative_index_folder_follows_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(index_dir=Path("index"), chroma_url=None, collection="passages")
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
+        store = open_store(settings)
+        assert store.records.get()["ids"] == []  # not the other folder's records
+        store.records.upsert(ids=[name], embeddings=[[0.0]])
+    assert (tmp_path / "second" / "index" / "chroma.sqlite3").is_file()
