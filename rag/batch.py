@@ -28,7 +28,7 @@ from typing import Any
 from tqdm import tqdm
 
 from rag.errors import RagError
-from rag.pipeline import Pipeline, iso_date
+from rag.pipeline import Pipeline, checked_filters
 from rag.types import Answer, Filters, Passage, Sentence, Source
 
 CSV_COLUMNS = ["id", "question", "answer", "sources", "mode", "unsupported", "error"]
@@ -111,11 +111,8 @@ def question_of(n: int, row: dict[str, Any] | str) -> Question:
     if isinstance(row, str):
         return Question(qid, "", problem=row)
     try:
-        filters = Filters(
-            outlets=_many(row, "outlet"),
-            articles=_many(row, "article"),
-            since=iso_date(row.get("since"), "since"),
-            until=iso_date(row.get("until"), "until"),
+        filters = checked_filters(
+            _many(row, "outlet"), _many(row, "article"), row.get("since"), row.get("until")
         )
         k = int(row["k"]) if row.get("k") not in (None, "") else None
     except (RagError, ValueError, TypeError) as exc:

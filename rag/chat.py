@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import LLMError, RagError, StoreError
-from rag.pipeline import Pipeline, iso_date
+from rag.pipeline import Pipeline, checked_filters
 from rag.settings import Settings
 from rag.types import Answer, Filters
 from rag.webview import answer_html, conversation_json, conversation_markdown, sources_html
@@ -29,12 +29,6 @@ Message = dict[str, str]
 UPLOADS = "uploads"
 #: Seconds an upload waits for another ingest to finish before it is refused.
 UPLOAD_WAIT = 30.0
-
-
-def filters_of(outlets: Sequence[str], articles: Sequence[str], since: str, until: str) -> Filters:
-    """Filters from the widgets' (or the API's) values; RagError on a bad date."""
-    return Filters(tuple(outlets), tuple(articles), iso_date(since or None, "since"),
-                   iso_date(until or None, "until"))  # fmt: skip
 
 
 class ChatApp:
@@ -77,7 +71,7 @@ class ChatApp:
         import gradio as gr
 
         try:
-            filters = filters_of(outlets or (), articles or (), since, until)
+            filters = checked_filters(outlets or (), articles or (), since, until)
             pipeline, top = self.pipeline(), k or None
             try:
                 answer, warning = pipeline.ask(question, [], filters, top), ""
@@ -102,7 +96,7 @@ class ChatApp:
         """Stream the answer into the chat, then show it checked, with its sources."""
         chat = [*chat, {"role": "user", "content": question}]
         try:
-            filters = filters_of(outlets, articles, since, until)
+            filters = checked_filters(outlets, articles, since, until)
             history = [m for a in answers for m in exchange(a)]
             answer, warning = yield from self._stream(question, chat, answers, history, filters, k)
         except RagError as exc:

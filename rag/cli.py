@@ -130,17 +130,11 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     """``rag ask``: the answer and its sources; exit 0 even when the corpus cannot answer."""
     import dataclasses
 
-    from rag.pipeline import Pipeline, iso_date
+    from rag.pipeline import Pipeline, checked_filters
     from rag.render import render_answer
-    from rag.types import Filters
 
     at_least(args.k, 1, "--k")
-    filters = Filters(
-        outlets=tuple(args.outlet),
-        articles=tuple(args.article),
-        since=iso_date(args.since, "--since"),
-        until=iso_date(args.until, "--until"),
-    )
+    filters = checked_filters(args.outlet, args.article, args.since, args.until, prefix="--")
     answer = Pipeline.from_settings(settings).ask(args.question, filters=filters, k=args.k)
     if args.json:
         print(json.dumps(dataclasses.asdict(answer), indent=2, ensure_ascii=False))

@@ -36,6 +36,19 @@ def clean_question(question: str) -> str:
     return text
 
 
+def checked_filters(
+    outlets: Sequence[str] = (),
+    articles: Sequence[str] = (),
+    since: str | None = None,
+    until: str | None = None,
+    prefix: str = "",
+) -> Filters:
+    """Filters from what a person gave, the dates checked; a bad date is a RagError naming
+    the option (``prefix`` + "since" or "until")."""
+    return Filters(tuple(outlets), tuple(articles), iso_date(since or None, f"{prefix}since"),
+                   iso_date(until or None, f"{prefix}until"))  # fmt: skip
+
+
 def iso_date(value: str | None, option: str) -> str | None:
     """``value`` checked as a YYYY-MM-DD date."""
     if value is None:
