@@ -17,7 +17,7 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ from typing import Any
 from tqdm import tqdm
 
 from rag.corpus import SourceFile, discover, read_file, source_name
-from rag.embeddings import Embedder, create_embedder
+from rag.embeddings import Embedder, Vectors, create_embedder
+from rag.prefetch import prefetch
 from rag.settings import Settings
 from rag.split import Splitter
 from rag.store import ArticleRecord, SourceRecord, Store, open_store
@@ -107,6 +108,7 @@ class Ingestor:
     ) -> Ingestor:
         """An ingestor on the index and embedder that ``settings`` select."""
         store = open_store(settings, rebuild=rebuild)
+        settings = store.settings or settings
         return cls(settings, store, lambda: create_embedder(settings), progress)
 
     @classmethod
@@ -205,34 +207,43 @@ class Ingestor:
     # applying -----------------------------------------------------------------
 
     def _apply(self, plan: Plan, report: IngestReport) -> None:
-        splitter = Splitter(self.settings.chunk_size, self.settings.chunk_overlap)
-        split = [
-            (article, digest, splitter.split(article))
-            for article, digest in self._bar(plan.todo, "splitting", "article")
-        ]
-        total = sum(len(passages) for _, _, passages in split)
-        with tqdm(
-            total=total, desc="embedding", unit="passage", disable=self._disabled(total)
-        ) as bar:
-            for group in _groups(split, self.settings.ingest_group):
-                report.embedded += self._write_group(group)
-                bar.update(sum(len(passages) for _, _, passages in group))
+        """Split, embed and write the articles to do, a group at a time. A worker thread
+        splits and embeds the next group while this one writes the last, so the encoder
+        does not wait for splitting or for Chroma; writes stay in order, one group at a
+        time, so a run stopped anywhere is finished by the next as before."""
+        bar = tqdm(
+            total=len(plan.todo),
+            desc="embedding",
+            unit="article",
+            disable=self._disabled(len(plan.todo)),
+        )
+        with bar, prefetch(self._embedded(plan.todo)) as groups:
+            for group in groups:
+                self._write_group(group)
+                report.embedded += len(group.fresh)
+                bar.update(len(group.articles))
         report.added += len(plan.new)
         report.updated += len(plan.todo) - len(plan.new)
 
-    def _write_group(self, group: list[tuple[Article, str, list[Passage]]]) -> int:
+    def _embedded(self, todo: list[tuple[Article, str]]) -> Iterator[Group]:
+        splitter = Splitter(self.settings.chunk_size, self.settings.chunk_overlap)
+        split = ((article, digest, splitter.split(article)) for article, digest in todo)
+        for items in _groups(split, self.settings.ingest_group):
+            passages = [p for _, _, ps in items for p in ps]
+            stored = self.store.passage_ids_of(a.id for a, _, _ in items)
+            fresh = [p for p in passages if p.id not in stored]
+            vectors = self.embedder.embed([p.embedding_text() for p in fresh]) if fresh else []
+            yield Group([(a, h) for a, h, _ in items], passages, stored, fresh, vectors)
+
+    def _write_group(self, group: Group) -> None:
         store = self.store
-        store.delete_records(sources={a.source for a, _, _ in group})
-        store.put_articles([ArticleRecord(a.id, a.source, h, done=False) for a, h, _ in group])
-        passages = [p for _, _, ps in group for p in ps]
-        stored = store.passage_ids_of(a.id for a, _, _ in group)
-        fresh = [p for p in passages if p.id not in stored]
-        if fresh:
-            store.upsert(fresh, self.embedder.embed([p.embedding_text() for p in fresh]))
-        store.update_metadata([p for p in passages if p.id in stored])
-        store.delete_passages(stored - {p.id for p in passages})
-        store.put_articles([ArticleRecord(a.id, a.source, h, done=True) for a, h, _ in group])
-        return len(fresh)
+        store.delete_records(sources={a.source for a, _ in group.articles})
+        store.put_articles([ArticleRecord(a.id, a.source, h, False) for a, h in group.articles])
+        if group.fresh:
+            store.upsert(group.fresh, group.vectors)
+        store.update_metadata([p for p in group.passages if p.id in group.stored])
+        store.delete_passages(group.stored - {p.id for p in group.passages})
+        store.put_articles([ArticleRecord(a.id, a.source, h, True) for a, h in group.articles])
 
     def _remove(self, plan: Plan, report: IngestReport) -> None:
         if plan.remove:
@@ -257,8 +268,19 @@ class Ingestor:
         return not self.progress
 
 
+@dataclass
+class Group:
+    """Articles written in one step, with their passages and the vectors of new ones."""
+
+    articles: list[tuple[Article, str]]
+    passages: list[Passage]
+    stored: set[str]
+    fresh: list[Passage]
+    vectors: Vectors
+
+
 def _groups(
-    items: list[tuple[Article, str, list[Passage]]], size: int
+    items: Iterable[tuple[Article, str, list[Passage]]], size: int
 ) -> Iterator[list[tuple[Article, str, list[Passage]]]]:
     group: list[tuple[Article, str, list[Passage]]] = []
     count = 0

@@ -11,7 +11,7 @@ the torch encoder, whose batched throughput is higher.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +50,10 @@ class NumpyBert:
 
     def __init__(self, folder: Path) -> None:
         from safetensors.numpy import load_file
-        from tokenizers import Tokenizer
 
         self.config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.weights = _prepared(load_file(str(folder / "model.safetensors")))
-        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_length=_max_length(folder))
+        self.tokenizer = load_tokenizer(folder)
         self.heads = int(self.config["num_attention_heads"])
         self.eps = float(self.config.get("layer_norm_eps", 1e-12))
 
@@ -67,12 +64,8 @@ class NumpyBert:
             return self._encode(texts)
 
     def _encode(self, texts: Sequence[str]) -> Array:
-        encodings = self.tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), int(self.config["hidden_size"])), dtype=np.float32)
-        for start in range(0, len(order), BATCH):
-            chunk = order[start : start + BATCH]
-            ids, mask = _padded([encodings[i].ids for i in chunk])
+        for chunk, ids, mask in length_batches(self.tokenizer, texts, BATCH):
             out[chunk] = self._pooled(ids, mask)
         return out
 
@@ -150,6 +143,29 @@ def _one_blas_thread() -> Any:
 
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
+def load_tokenizer(folder: Path) -> Any:
+    """The model's fast tokenizer, truncating at its window and padding nothing."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=_max_length(folder))
+    return tokenizer
+
+
+def length_batches(
+    tokenizer: Any, texts: Sequence[str], size: int
+) -> Iterator[tuple[list[int], NDArray[np.int64], Array]]:
+    """``texts`` tokenised and cut into batches of ``size`` texts of similar length, so
+    little padding is computed: (positions in ``texts``, token ids, attention mask)."""
+    encodings = tokenizer.encode_batch(list(texts))
+    order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+    for start in range(0, len(order), size):
+        chunk = order[start : start + size]
+        ids, mask = _padded([encodings[i].ids for i in chunk])
+        yield chunk, ids, mask
 
 
 def _padded(rows: list[list[int]]) -> tuple[NDArray[np.int64], Array]:

@@ -86,6 +86,7 @@ class Pipeline:
         store = open_store(settings)
         if store.count() == 0:
             raise RagError(f"the index at {location(settings)} is empty; run `rag ingest` first")
+        settings = store.settings or settings
         embedder = create_embedder(settings, light=True)
         scorer = SupportScorer(embedder)
         retriever = Retriever(store, embedder, settings)

@@ -33,7 +33,24 @@ class Settings(BaseSettings):
         description=f"Embedding model; defaults to {LOCAL_EMBED_MODEL} (local) "
         f"or {OPENAI_EMBED_MODEL} (openai).",
     )
-    embed_batch_size: int = Field(32, ge=1, description="Passages per encoder batch.")
+    embed_runtime: Literal["auto", "onnx-int8", "onnx", "torch-bf16", "torch"] = Field(
+        "auto",
+        description="How the local model runs: 'onnx-int8' (ONNX Runtime, int8 weights), "
+        "'onnx' (ONNX Runtime, float32), 'torch-bf16' (sentence-transformers in bfloat16), "
+        "'torch' (sentence-transformers, float32), or 'auto': the runtime an existing index "
+        "records, else onnx-int8 where the CPU has int8 dot products (VNNI, AMX, Arm "
+        "dotprod), else onnx where ONNX Runtime runs, else torch (RAG_EMBED_RUNTIME).",
+    )
+    model_cache: Path | None = Field(
+        None,
+        description="Folder of the ONNX models built from the local model "
+        "(default: models/ in RAG_INDEX_DIR).",
+    )
+    embed_batch_size: int | None = Field(
+        None,
+        ge=1,
+        description="Passages per encoder batch; default 8 with ONNX Runtime, 32 with torch.",
+    )
     embed_device: str = Field("cpu", description="torch device for the local embedder.")
 
     chunk_size: int = Field(200, ge=32, description="Passage size in tokens.")

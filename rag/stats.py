@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rag.embeddings import settle
 from rag.settings import Settings
 from rag.store import Store, fingerprint, has_collection, location, open_client
 
@@ -27,6 +28,7 @@ def index_stats(settings: Settings) -> dict[str, Any]:
     )
     if pending:
         stats["pending"] = f"{pending} articles half-ingested; run `rag ingest` to finish"
-    if any(built.get(key) != value for key, value in fingerprint(settings).items()):
+    expected = fingerprint(settle(settings, built.get("rag:embedder")))
+    if any(built.get(key) != value for key, value in expected.items()):
         stats["note"] = "built with other settings; `rag ingest --rebuild` re-indexes"
     return stats

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from rag import bm25
-from rag.embeddings import embedder_name
+from rag.embeddings import embedder_name, settle
 from rag.errors import IndexMismatch, StoreError
 from rag.settings import Settings
 from rag.types import METADATA_FIELDS, Passage
@@ -52,13 +52,27 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
 
 
 def open_store(settings: Settings, rebuild: bool = False) -> Store:
-    """The store these settings point at, refusing an index built with other settings."""
+    """The store these settings point at, refusing an index built with other settings.
+    Its ``settings`` have the embedding runtime decided (``embeddings.settle``) by what
+    the index records, so embed passages and questions for it with those."""
     client = open_client(settings)
     if rebuild:
         for name in (settings.collection, f"{settings.collection}-records"):
             if has_collection(client, name):
                 client.delete_collection(name)
-    return Store(client, settings.collection, fingerprint(settings), sidecar_root(settings))
+    settings = settle(settings, recorded_embedder(client, settings.collection))
+    expected = fingerprint(settings)
+    return Store(client, settings.collection, expected, sidecar_root(settings), settings)
+
+
+def recorded_embedder(client: Any, name: str) -> str | None:
+    """The embedder the collection ``name`` records, if it exists."""
+    if not has_collection(client, name):
+        return None
+    found = (client.get_collection(name, embedding_function=None).metadata or {}).get(
+        "rag:embedder"
+    )
+    return str(found) if found else None
 
 
 def sidecar_root(settings: Settings) -> Path:
@@ -147,9 +161,11 @@ class Store:
         name: str,
         expected: dict[str, Any] | None,
         sidecar_root: Path | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.client = client
         self.name = name
+        self.settings = settings
         self.sidecar_root = sidecar_root
         self.passages = self._collection(name, expected)
         self.records = client.get_or_create_collection(f"{name}-records", embedding_function=None)

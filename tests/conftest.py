@@ -62,15 +62,26 @@ def text_vector(text: str, dims: int = 16) -> list[float]:
     return [v / norm for v in vector]
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the ONNX models built from the bundled model, shared by every test's
+    index, so the model is built once per run."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
 def isolated(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    model_cache: Path,
 ) -> Iterator[Path]:
     """Run in a temp folder with no RAG_/OPENAI_ settings leaking in from outside (on a
-    server: pointed at the test's own collection there)."""
+    server: pointed at the test's own collection there); built models are shared."""
     for key in list(os.environ):
         if key.startswith(("RAG_", "OPENAI_")):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("RAG_MODEL_CACHE", str(model_cache))
     if ON_SERVER:
         monkeypatch.setenv("RAG_CHROMA_URL", request.getfixturevalue("chroma_server"))
         monkeypatch.setenv("RAG_COLLECTION", f"test-{next(_COLLECTIONS)}")
@@ -137,7 +148,7 @@ def free_port() -> int:
 def shell_env(**extra: str) -> dict[str, str]:
     """The environment of a fresh shell pointed at the test's Chroma: no other RAG_, OPENAI_
     or HF_ settings, any hub download would hit a closed port, analytics off."""
-    kept = ("RAG_CHROMA_URL", "RAG_COLLECTION")
+    kept = ("RAG_CHROMA_URL", "RAG_COLLECTION", "RAG_MODEL_CACHE")
     clean = {
         k: v
         for k, v in os.environ.items()
@@ -193,14 +204,18 @@ def start_chroma(data: Path, port: int) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def seed_index(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, model_cache: Path
 ) -> Settings:
     """Settings of an index of the seed corpus built once with the real model (read only:
     a test that changes it works on ``copy_index``)."""
     index = tmp_path_factory.mktemp("seed") / "index"
     server = request.getfixturevalue("chroma_server") if ON_SERVER else None
     settings = Settings(
-        index_dir=index, corpus_dir=REPO / "corpus", chroma_url=server, collection="seed"
+        index_dir=index,
+        corpus_dir=REPO / "corpus",
+        chroma_url=server,
+        collection="seed",
+        model_cache=model_cache,
     )
     Ingestor.from_settings(settings, progress=False).run([REPO / "corpus"])
     return settings

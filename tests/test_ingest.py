@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from rag.embeddings import BACKENDS, Vectors
 from rag.errors import IndexMismatch
 from rag.settings import Settings
-from rag.store import open_store
+from rag.store import Store, open_store
+from rag.types import Passage
 from tests.conftest import FakeEmbedder, embedded_texts, ingest, make_corpus, make_store, write
 
 run = ingest
@@ -155,26 +155,31 @@ def test_an_index_built_with_other_settings_is_refused(settings: Settings) -> No
     assert report.added == 1 and report.passages == len(stored(rechunked))
 
 
-class CrashingEmbedder(FakeEmbedder):
-    """Dies on its third batch, as a killed process would, after two groups were written."""
+def crash_in_third_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Die while the third group is written (its records marked pending, its passages not
+    yet stored), as a killed process would, after two groups were written whole."""
+    upsert, calls = Store.upsert, []
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        if len(FakeEmbedder.calls) == 2:
+    def crashing(self: Store, passages: Sequence[Passage], vectors: Any) -> None:
+        calls.append(len(passages))
+        if len(calls) == 3:
             raise KeyboardInterrupt
-        return super().embed(texts)
+        upsert(self, passages, vectors)
+
+    monkeypatch.setattr(Store, "upsert", crashing)
 
 
 def test_an_interrupted_ingest_is_completed_without_duplicates_or_orphans(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     paths = make_corpus(Path("corpus"), 8)
-    monkeypatch.setitem(BACKENDS, "fake", CrashingEmbedder)
-    with pytest.raises(KeyboardInterrupt):
-        run(settings)
+    with monkeypatch.context() as crash:
+        crash_in_third_write(crash)
+        with pytest.raises(KeyboardInterrupt):
+            run(settings)
     assert len(stored(settings)) > 0
     assert any(not r.done for r in make_store(settings).load_records()[0].values())
     paths[0].unlink()  # removed while the index was half-built
-    monkeypatch.setitem(BACKENDS, "fake", FakeEmbedder)
     report = run(settings)
     assert report.failed == []
     clean = clean_copy(settings, tmp_path)
@@ -193,13 +198,12 @@ def test_a_file_reverted_after_an_interrupted_edit_is_ingested_again(
     originals = [p.read_text(encoding="utf-8") for p in paths]
     for path, text in zip(paths, originals, strict=True):
         path.write_text(text.replace("Dispatch", "Revised dispatch"), encoding="utf-8")
-    FakeEmbedder.calls = []
-    monkeypatch.setitem(BACKENDS, "fake", CrashingEmbedder)
-    with pytest.raises(KeyboardInterrupt):
-        run(settings)
+    with monkeypatch.context() as crash:
+        crash_in_third_write(crash)
+        with pytest.raises(KeyboardInterrupt):
+            run(settings)
     for path, text in zip(paths, originals, strict=True):
         path.write_text(text, encoding="utf-8")  # the same bytes as at the first ingest
-    monkeypatch.setitem(BACKENDS, "fake", FakeEmbedder)
     report = run(settings)
     assert report.updated > 0
     clean = clean_copy(settings, tmp_path)

@@ -27,7 +27,7 @@ def test_numpy_vectors_match_sentence_transformers() -> None:
         seed,  # far past the 256-token window: both truncate the same way
         *seed.split(".")[:40],
     ]
-    settings = Settings()
+    settings = Settings(embed_runtime="torch")
     light = create_embedder(settings, light=True)
     assert isinstance(light, NumpyEmbedder)
     assert light.name == LocalEmbedder(settings).name == "local:all-MiniLM-L6-v2"
@@ -48,4 +48,4 @@ def test_models_it_cannot_run_fall_back_to_sentence_transformers(tmp_path: Path)
     pooling.write_text(json.dumps(cls_pooling), encoding="utf-8")
     assert not supported(folder)
     embedder = create_embedder(Settings(embed_model=str(folder)), light=True)
-    assert isinstance(embedder, LocalEmbedder)
+    assert isinstance(embedder, LocalEmbedder)  # neither NumPy nor ONNX Runtime
