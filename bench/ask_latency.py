@@ -3,10 +3,12 @@ the time of an answer goes.
 
 Usage: python bench/ask_latency.py [--runs 5]
 
-Peers, interleaved in one run: the ``rag ask`` command as shipped (questions embedded
-with the NumPy encoder), and the same command with questions embedded by
-sentence-transformers (torch), as before the NumPy encoder. Then, in one process, the
-mean seconds per step of ``Pipeline.ask`` over the seed gold questions.
+Peers, interleaved in one run: on an index built with the float32 ``torch`` runtime, the
+``rag ask`` command as shipped (questions embedded with the NumPy encoder) and the same
+command with questions embedded by sentence-transformers (torch), as before the NumPy
+encoder; and ``rag ask`` on an index built with the default runtime (``auto``), whose
+questions are embedded by that runtime. Then, in one process, the mean seconds per step
+of ``Pipeline.ask`` over the seed gold questions, on each index.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from rag.ingest import Ingestor
 from rag.pipeline import Pipeline
@@ -45,22 +48,28 @@ def wall(command: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def commands(question: str) -> dict[str, list[str]]:
+def commands(float32: Path, default: Path) -> dict[str, tuple[list[str], Path]]:
+    ask = [sys.executable, "-m", "rag", "ask", QUESTION]
     return {
-        "rag ask (numpy queries)": [sys.executable, "-m", "rag", "ask", question],
-        "rag ask (torch queries)": [sys.executable, "-c", TORCH_QUERIES, "ask", question],
+        "rag ask, float32 index (numpy queries)": (ask, float32),
+        "rag ask, float32 index (torch queries)": (
+            [sys.executable, "-c", TORCH_QUERIES, "ask", QUESTION],
+            float32,
+        ),
+        "rag ask, default-runtime index": (ask, default),
     }
 
 
-def time_commands(index: Path, runs: int) -> dict[str, dict[str, float]]:
-    env = {**os.environ, "RAG_INDEX_DIR": str(index)}
-    peers = commands(QUESTION)
+def time_commands(peers: dict[str, tuple[list[str], Path]], runs: int) -> dict[str, Any]:
+    def env(index: Path) -> dict[str, str]:
+        return {**os.environ, "RAG_INDEX_DIR": str(index)}
+
     times: dict[str, list[float]] = {name: [] for name in peers}
-    for command in peers.values():  # warm the page cache once
-        wall(command, env)
+    for command, index in peers.values():  # warm the page cache once
+        wall(command, env(index))
     for _ in range(runs):
-        for name, command in peers.items():
-            times[name].append(wall(command, env))
+        for name, (command, index) in peers.items():
+            times[name].append(wall(command, env(index)))
     return {
         name: {"median_s": round(statistics.median(t), 2), "min_s": round(min(t), 2)}
         for name, t in times.items()
@@ -85,14 +94,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(index_dir=Path(tmp) / "index")
-        Ingestor.from_settings(settings).run([REPO / "corpus"])
-        timed = time_commands(settings.index_dir, args.runs)
-        breakdown = steps(settings)
-    ours, peer = (timed[name]["median_s"] for name in commands(QUESTION))
+        float32 = Settings(index_dir=Path(tmp) / "float32", embed_runtime="torch")
+        default = Settings(index_dir=Path(tmp) / "default")
+        for settings in (float32, default):
+            Ingestor.from_settings(settings).run([REPO / "corpus"])
+        peers = commands(float32.index_dir, default.index_dir)
+        timed = time_commands(peers, args.runs)
+        runtime = Ingestor.from_settings(default).settings.embed_runtime
+        breakdown = {"float32 (torch)": steps(float32), f"default ({runtime})": steps(default)}
+    numpy, torch, ours = (timed[name]["median_s"] for name in peers)
     result = {
         "commands": timed,
-        "numpy_over_torch": round(ours / peer, 2),
+        "numpy_over_torch": round(numpy / torch, 2),
+        "default_over_numpy": round(ours / numpy, 2),
         "pipeline_steps_mean_s": breakdown,
     }
     print(json.dumps(result, indent=2))

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.embeddings import embedder_name
 from rag.ingest import Ingestor
 from rag.settings import Settings
 from rag.store import Store, open_store
@@ -42,8 +43,10 @@ def free_port() -> int:
 
 
 def index_key(corpus: str, settings: Settings) -> str:
-    """Folder name of a cached index: the corpus and the settings that shape its passages."""
-    raw = f"{corpus}-{settings.embedding_model}-c{settings.chunk_size}o{settings.chunk_overlap}"
+    """Folder name of a cached index: the corpus and the settings that shape its passages
+    and vectors (model and runtime)."""
+    embedder = embedder_name(settings).split(":", 1)[1]
+    raw = f"{corpus}-{embedder}-c{settings.chunk_size}o{settings.chunk_overlap}"
     return re.sub(r"[^A-Za-z0-9.-]+", "_", raw)
 
 
@@ -62,7 +65,8 @@ def cached_store(corpus: str, jsonl: Path, fresh: bool = False) -> tuple[Store, 
         shutil.rmtree(folder, ignore_errors=True)
         report = Ingestor.from_settings(settings, progress=True).run([jsonl])
         done.write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
-    return open_store(settings), settings
+    store = open_store(settings)
+    return store, store.settings or settings
 
 
 def scifact_store(data: Path, fresh: bool = False) -> tuple[Store, Settings]:

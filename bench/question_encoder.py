@@ -61,7 +61,7 @@ def main() -> None:
     args = parser.parse_args()
     lines = (args.data / "scifact" / "queries.jsonl").read_text(encoding="utf-8").splitlines()
     texts = [json.loads(line)["text"] for line in lines[: args.questions]]
-    timed = peers(Settings())
+    timed = peers(Settings(embed_runtime="torch"))
     measure(timed, texts[:10])  # warm-up
     spinners = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(args.busy)]
     try:

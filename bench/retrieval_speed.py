@@ -226,7 +226,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "retrieval_speed.json")
     args = parser.parse_args()
     store = speed_store(args.data, args.passages, args.fresh)
-    settings = Settings()
+    settings = store.settings or Settings()
     k = settings.top_k
     retriever = Retriever(store, create_embedder(settings, light=True), settings)
     timed = peers(retriever, llama_index_retriever(store, settings, k), k)
