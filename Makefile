@@ -48,6 +48,7 @@ lint: $(VENV)/.test-installed
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python bench/embed_runtimes.py
+	$(BIN)/python bench/ingest_overlap.py
 	$(BIN)/python bench/ingest_scifact.py
 	$(BIN)/python bench/passages.py
 	$(BIN)/python bench/retrieval_quality.py --grid
