@@ -16,7 +16,9 @@ _DONE = object()
 def prefetch(source: Iterator[T], ahead: int = 1) -> Iterator[Iterator[T]]:
     """The items of ``source``, computed in a worker thread at most ``ahead`` items before
     they are taken. An exception in the worker is raised to the consumer; when the
-    consumer stops early (an error, Ctrl-C), the worker stops after its current item."""
+    consumer stops early (an error, Ctrl-C), the worker stops after its current item, and
+    the block ends only then: a process must not exit under native code still running in
+    the worker (ONNX Runtime aborts it)."""
     items: queue.Queue[Any] = queue.Queue(maxsize=ahead)
     stop = threading.Event()
 
@@ -54,6 +56,7 @@ def prefetch(source: Iterator[T], ahead: int = 1) -> Iterator[Iterator[T]]:
         yield drain()
     finally:
         stop.set()
+        worker.join()
 
 
 class _Failure:
