@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +27,11 @@ CONDENSE_TURNS = 6
 CONDENSE_TURN_CHARS = 500
 #: Longest server-provided detail quoted in an error message.
 DETAIL_CHARS = 160
+#: HTTP statuses tried again (besides 5xx), as the openai client does.
+RETRIED = frozenset({408, 409, 429})
+#: Seconds before the first retry; doubled for each next one, up to MAX_PAUSE.
+FIRST_PAUSE = 0.5
+MAX_PAUSE = 8.0
 
 #: What the ``<`` of a source tag inside article text becomes (a single left angle quote).
 DEFUSED = "\u2039"
@@ -51,7 +57,7 @@ class LLMAnswerer:
             api_key=self._key,
             base_url=settings.openai_base_url,
             timeout=settings.llm_timeout,
-            max_retries=settings.llm_retries,
+            max_retries=0,  # retried here, all tries within one deadline
         )
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
@@ -61,9 +67,13 @@ class LLMAnswerer:
             {"role": "system", "content": system},
             {"role": "user", "content": user_prompt(question, hits)},
         ]
-        stream = self._request(messages, self.settings.llm_temperature, stream=True)
+        stream, patience = self._request(messages, self.settings.llm_temperature, stream=True)
         try:
             yield from self._deltas(stream)
+        except openai.APITimeoutError as exc:  # a pause longer than the time that was left
+            stalled = f"{round(patience, 1):g}s (RAG_LLM_TIMEOUT)"
+            where = f"the LLM endpoint {self.endpoint}"
+            raise LLMError(f"{where} stopped sending the reply for {stalled}") from exc
         except openai.OpenAIError as exc:
             raise LLMError(self._describe(exc, streaming=True)) from exc
         except ValueError as exc:  # an event whose data is not JSON
@@ -78,7 +88,7 @@ class LLMAnswerer:
 
     def complete(self, prompt: str) -> str:
         """The model's whole reply to one user message, at temperature 0."""
-        reply = self._request([{"role": "user", "content": prompt}], 0.0, stream=False)
+        reply, _ = self._request([{"role": "user", "content": prompt}], 0.0, stream=False)
         try:
             return _message_text(reply)
         except ValueError as exc:
@@ -86,16 +96,35 @@ class LLMAnswerer:
 
     def _request(
         self, messages: list[ChatCompletionMessageParam], temperature: float, *, stream: bool
-    ) -> Any:
-        """One chat completion call (retried by the client); failures become LLMError."""
-        try:
-            return self.client.chat.completions.create(
-                model=self.model, messages=messages, temperature=temperature, stream=stream
-            )
-        except openai.OpenAIError as exc:
-            raise LLMError(self._describe(exc, streaming=False)) from exc
-        except ValueError as exc:  # a body that is not JSON
-            raise LLMError(self._malformed(exc)) from exc
+    ) -> tuple[Any, float]:
+        """One chat completion, all its tries within RAG_LLM_TIMEOUT: a timeout, a lost
+        connection, 408, 409, 429 or 5xx is tried again while retries and time are left.
+        Returns the reply and the seconds its stream may pause; failures become LLMError."""
+        deadline = time.monotonic() + self.settings.llm_timeout
+        retry = 0
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                reply = self.client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,
+                    temperature=temperature,
+                    stream=stream,
+                    timeout=left,
+                )
+                return reply, left
+            except openai.OpenAIError as exc:
+                pause = _pause(exc, retry)
+                if (
+                    pause is None
+                    or retry >= self.settings.llm_retries
+                    or (time.monotonic() + pause >= deadline)
+                ):
+                    raise LLMError(self._describe(exc, streaming=False, tries=retry + 1)) from exc
+                time.sleep(pause)
+                retry += 1
+            except ValueError as exc:  # a body that is not JSON
+                raise LLMError(self._malformed(exc)) from exc
 
     def _deltas(self, stream: openai.Stream[ChatCompletionChunk]) -> Iterator[str]:
         """The text pieces of a streamed reply; LLMError when it is empty or cut short."""
@@ -121,16 +150,15 @@ class LLMAnswerer:
     def _model(self) -> str:
         return f"model '{self.model}'"
 
-    def _describe(self, exc: openai.OpenAIError, *, streaming: bool) -> str:
+    def _describe(self, exc: openai.OpenAIError, *, streaming: bool, tries: int = 1) -> str:
         """One line saying what went wrong, where, and which setting to look at."""
         where = f"the LLM endpoint {self.endpoint}"
-        timeout = f"{self.settings.llm_timeout:g}s (RAG_LLM_TIMEOUT)"
         if isinstance(exc, openai.APIStatusError):
-            return self._status(exc)
-        if isinstance(exc, openai.APITimeoutError) and streaming:
-            return f"{where} stopped sending the reply for {timeout}"
+            return self._status(exc, tries - 1)
         if isinstance(exc, openai.APITimeoutError):
-            return f"no reply from {where} within {timeout}"
+            counted = f"{tries} try" if tries == 1 else f"{tries} tries"
+            limit = f"{self.settings.llm_timeout:g}s (RAG_LLM_TIMEOUT, {counted})"
+            return f"no reply from {where} within {limit}"
         if isinstance(exc, openai.APIConnectionError) and streaming:
             return f"{where} dropped the connection mid-reply: {self._detail(_root_cause(exc))}"
         if isinstance(exc, openai.APIConnectionError):
@@ -142,10 +170,10 @@ class LLMAnswerer:
             return f"{where} reported an error while answering ({self._model}): {detail}"
         return f"{where} could not be used ({self._model}): {self._detail(exc)}"
 
-    def _status(self, exc: openai.APIStatusError) -> str:
+    def _status(self, exc: openai.APIStatusError, retried: int) -> str:
         where = f"the LLM endpoint {self.endpoint}"
         status, detail = exc.status_code, self._detail(_server_message(exc))
-        retries = _retries_taken(exc, self.settings.llm_retries)
+        retries = f"{retried} retry" if retried == 1 else f"{retried} retries"
         if status in (401, 403):
             return f"{where} rejected the API key (OPENAI_API_KEY)"
         if status == 404 and (self.model in detail or exc.code == "model_not_found"):
@@ -155,7 +183,7 @@ class LLMAnswerer:
         if status == 429:
             return f"{where} is rate-limiting requests (429) after {retries}; try again later"
         if status >= 500:
-            return f"{where} failed with HTTP {status} after {retries}"
+            return f"{where} failed with HTTP {status} after {retries}: {detail}"
         return f"{where} refused the request for {self._model} (HTTP {status}): {detail}"
 
     def _malformed(self, exc: BaseException) -> str:
@@ -269,10 +297,18 @@ def _server_message(exc: openai.APIStatusError) -> str:
     return exc.message
 
 
-def _retries_taken(exc: openai.APIStatusError, default: int) -> str:
-    """The retries made, counted from the header the client stamps on each attempt."""
-    try:
-        count = int(exc.response.request.headers.get("x-stainless-retry-count", default))
-    except ValueError:
-        count = default
-    return f"{count} retry" if count == 1 else f"{count} retries"
+def _pause(exc: openai.OpenAIError, retry: int) -> float | None:
+    """Seconds to wait before trying ``exc``'s request again; None when it is not retried.
+    A server's Retry-After (up to a minute) is honoured, else the pause doubles per retry."""
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code not in RETRIED and exc.status_code < 500:
+            return None
+        try:
+            asked = float(exc.response.headers.get("retry-after", ""))
+        except ValueError:
+            asked = -1.0
+        if 0 <= asked <= 60:
+            return asked
+    elif not isinstance(exc, openai.APIConnectionError):  # timeouts are connection errors
+        return None
+    return min(FIRST_PAUSE * 2**retry, MAX_PAUSE)

@@ -79,7 +79,12 @@ class Settings(BaseSettings):
     )
 
     llm_model: str = Field("gpt-4o-mini", description="Model an LLM answer is asked of.")
-    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM endpoint.")
+    llm_timeout: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds the LLM endpoint has to start a reply, all tries together; a "
+        "reply that then pauses for the time that was left is cut off (RAG_LLM_TIMEOUT).",
+    )
     llm_retries: int = Field(2, ge=0, description="Retries after a timeout, 429 or 5xx.")
     llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
     judge_model: str | None = Field(

@@ -26,7 +26,8 @@ CHAT_PATH = "/v1/chat/completions"
 class Script:
     """What the server does with one chat completion request."""
 
-    #: "reply", "status", "hang", "cut", "unfinished", "garbage", "stream_error" or "body".
+    #: "reply", "status", "hang", "cut", "unfinished", "garbage", "stream_error", "stall"
+    #: or "body".
     kind: str
     text: str = ""
     status: int = 200
@@ -92,6 +93,10 @@ class FakeOpenAI:
         """Stream the first pieces of ``text``, then an error event carrying ``message``."""
         self._add(Script("stream_error", text=text, message=message))
 
+    def enqueue_stall(self, text: str, seconds: float = 30.0) -> None:
+        """Stream the first pieces of ``text``, then send nothing for ``seconds``."""
+        self._add(Script("stall", text=text, seconds=seconds))
+
     def enqueue_body(self, body: str, content_type: str = "application/json") -> None:
         """Answer the next chat request with status 200 and exactly ``body``."""
         self._add(Script("body", text=body, content_type=content_type))
@@ -154,6 +159,8 @@ def _handler(state: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 data = f"data: {event}\n\n".encode()
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
                 self.wfile.flush()
+            if script.kind == "stall":
+                state.stopping.wait(script.seconds)
             if script.kind != "cut":  # a cut body lacks its closing zero-length chunk
                 self.wfile.write(b"0\r\n\r\n")
 

@@ -215,8 +215,8 @@ def test_http_errors_name_the_failure_the_endpoint_and_the_setting(
     assert got == f"{where} is rate-limiting requests (429) after 1 retry; try again later"
     assert len(server.chats) == 2
 
-    server.enqueue_status(500, "boom", times=2)
-    assert failure(llm, call) == f"{where} failed with HTTP 500 after 1 retry"
+    server.enqueue_status(500, "CUDA out of memory", times=2)  # the server's own words
+    assert failure(llm, call) == f"{where} failed with HTTP 500 after 1 retry: CUDA out of memory"
     assert len(server.chats) == 4
 
     server.enqueue_status(401, f"Incorrect API key provided: {KEY}", code="invalid_api_key")
@@ -233,14 +233,42 @@ def test_http_errors_name_the_failure_the_endpoint_and_the_setting(
     assert len(server.chats) == 7  # 401, 404 and 400 are not retried
 
 
-def test_an_endpoint_that_hangs_is_given_up_after_the_timeout(server: FakeOpenAI) -> None:
+@pytest.mark.parametrize("call", [streamed, condensed], ids=["answer", "condense"])
+def test_a_hung_endpoint_is_given_up_at_one_deadline_for_all_tries(
+    server: FakeOpenAI, call: Callable[[LLMAnswerer], object]
+) -> None:
+    server.enqueue_hang(times=3)
+    llm = answerer(server.url, llm_timeout=1.0, llm_retries=2)
+    started = time.monotonic()
+    got = failure(llm, call)
+    elapsed = time.monotonic() - started
+    where = f"the LLM endpoint {server.url}"
+    assert got == f"no reply from {where} within 1s (RAG_LLM_TIMEOUT, 1 try)"
+    assert 1.0 <= elapsed < 1.5, elapsed
+    assert len(server.chats) == 1
+
+
+def test_retries_share_the_deadline_and_the_message_counts_the_tries(server: FakeOpenAI) -> None:
+    server.enqueue_status(503, "warming up")
     server.enqueue_hang(times=2)
-    llm = answerer(server.url, llm_timeout=0.5, llm_retries=1)
+    llm = answerer(server.url, llm_timeout=1.5, llm_retries=2)
     started = time.monotonic()
     got = failure(llm, streamed)
-    assert got == f"no reply from the LLM endpoint {server.url} within 0.5s (RAG_LLM_TIMEOUT)"
-    assert 1.0 <= time.monotonic() - started < 10
+    elapsed = time.monotonic() - started
+    where = f"the LLM endpoint {server.url}"
+    assert got == f"no reply from {where} within 1.5s (RAG_LLM_TIMEOUT, 2 tries)"
+    assert 1.5 <= elapsed < 2.0, elapsed
     assert len(server.chats) == 2
+
+
+def test_a_reply_that_stops_midway_is_cut_off_within_the_deadline(server: FakeOpenAI) -> None:
+    server.enqueue_stall(ANSWER)
+    llm = answerer(server.url, llm_timeout=1.0)
+    started = time.monotonic()
+    got = failure(llm, streamed)
+    where = f"the LLM endpoint {server.url}"
+    assert got == f"{where} stopped sending the reply for 1s (RAG_LLM_TIMEOUT)"
+    assert time.monotonic() - started < 1.5
 
 
 def test_an_endpoint_with_nothing_listening_cannot_be_reached() -> None:
