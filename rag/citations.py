@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from rag.prompts import CANNOT_ANSWER
 from rag.sentences import sentence_spans
 from rag.support import Span, Support, SupportScorer
-from rag.types import Hit, Sentence, Source
+from rag.types import Hit, Sentence, Source, headers
+from rag.verbatim import misquote
 
 _NUMBERS = r"\d+(?:\s*[-–]\s*\d+)?(?:\s*[,;]\s*\d+(?:\s*[-–]\s*\d+)?)*"
 _MARKER = rf"\[\s*{_NUMBERS}\s*\]"
@@ -132,13 +133,16 @@ def _cite(sentence: ParsedSentence, numbers: Sequence[int]) -> ParsedSentence:
 
 
 def check_answer(
-    raw: str, hits: Sequence[Hit], scorer: SupportScorer, threshold: float
+    raw: str, hits: Sequence[Hit], scorer: SupportScorer, threshold: float, quoted: bool = False
 ) -> CheckedAnswer:
     """Validate, renumber and check the citations of ``raw``, whose [n] names ``hits[n - 1]``.
 
     Numbers naming no hit are removed (and reported); a sentence left without a citation
     has support 0.0 and is not supported. A sentence saying the sentinel is supported and
-    cites nothing; an answer that says only the sentinel is not ``answered``."""
+    cites nothing; an answer that says only the sentinel is not ``answered``. A sentence
+    that misquotes its cited passages (``rag.verbatim``: with ``quoted``, each sentence is
+    presented as a quote and must occur whole in one of them) has support 0.0, no spans and
+    its ``problem`` said."""
     parsed = [_punctuated(s) for s in parse_answer(raw)]
     removed = tuple(sorted({n for s in parsed for n in s.citations if not 0 < n <= len(hits)}))
     claims = [s for s in parsed if not is_cannot_answer(s.text)]
@@ -147,37 +151,44 @@ def check_answer(
     numbering = _numbering(claims, len(hits))
     scorer.prepare([s.text for s in claims], [hits[n - 1].passage.text for n in numbering])
     spans: dict[int, list[Span]] = {n: [] for n in numbering}
-    checked = [_check(item, hits, numbering, scorer, threshold, spans) for item in parsed]
-    sources = tuple(
-        Source(numbering[n], hits[n - 1].passage, merge_spans(spans[n]), hits[n - 1].also_in)
-        for n in numbering
-    )
+    check = Check(hits, numbering, scorer, threshold, quoted)
+    checked = [check(item, spans) for item in parsed]
+    sources = tuple(_source(numbering[n], hits[n - 1], merge_spans(spans[n])) for n in numbering)
     sentences = tuple(sentence for sentence, _ in checked)
     supports = tuple(support for _, support in checked)
     return CheckedAnswer(render(sentences), sentences, sources, removed, True, supports)
 
 
-def _check(
-    item: ParsedSentence,
-    hits: Sequence[Hit],
-    numbering: dict[int, int],
-    scorer: SupportScorer,
-    threshold: float,
-    spans: dict[int, list[Span]],
-) -> tuple[Sentence, Support | None]:
-    """One checked sentence; the spans supporting it are added to ``spans``."""
-    if is_cannot_answer(item.text):
-        return _sentinel(), None
-    cited = [n for n in item.citations if n in numbering]
-    if not cited:
-        return Sentence(item.text), None
-    support = scorer.score(item.text, [hits[n - 1].passage.text for n in cited])
-    for number, found in zip(cited, support.spans, strict=True):
-        spans[number].extend(found)
-    alone = sorted(zip((numbering[n] for n in cited), support.per_passage, strict=True))
-    display, solo = tuple(n for n, _ in alone), tuple(round(x, 4) for _, x in alone)
-    sentence = Sentence(item.text, display, support.score, support.score >= threshold, solo)
-    return sentence, support
+@dataclass(frozen=True)
+class Check:
+    """Checks one sentence against the passages it cites."""
+
+    hits: Sequence[Hit]
+    numbering: dict[int, int]
+    scorer: SupportScorer
+    threshold: float
+    quoted: bool
+
+    def __call__(
+        self, item: ParsedSentence, spans: dict[int, list[Span]]
+    ) -> tuple[Sentence, Support | None]:
+        """One checked sentence; the spans supporting it are added to ``spans``."""
+        if is_cannot_answer(item.text):
+            return _sentinel(), None
+        cited = [n for n in item.citations if n in self.numbering]
+        if not cited:
+            return Sentence(item.text), None
+        passages = [self.hits[n - 1].passage for n in cited]
+        support = self.scorer.score(item.text, [p.text for p in passages], headers(passages))
+        alone = sorted(zip((self.numbering[n] for n in cited), support.per_passage, strict=True))
+        display, solo = tuple(n for n, _ in alone), tuple(round(x, 4) for _, x in alone)
+        problem = misquote(item.text, [p.text for p in passages], whole=self.quoted)
+        if problem:
+            return Sentence(item.text, display, 0.0, False, solo, problem), None
+        for number, found in zip(cited, support.spans, strict=True):
+            spans[number].extend(found)
+        supported = support.score >= self.threshold
+        return Sentence(item.text, display, support.score, supported, solo), support
 
 
 def render(sentences: Sequence[Sentence]) -> str:
@@ -187,6 +198,13 @@ def render(sentences: Sequence[Sentence]) -> str:
         markers = "".join(f"[{n}]" for n in sentence.citations)
         parts.append(f"{sentence.text} {markers}" if markers else sentence.text)
     return " ".join(parts)
+
+
+def _source(number: int, hit: Hit, spans: tuple[Span, ...]) -> Source:
+    """A cited passage as a numbered source; for a PDF, the page each span starts on."""
+    passage = hit.passage
+    pages = tuple(p for a, _ in spans if (p := passage.page_at(a)) is not None)
+    return Source(number, passage, spans, hit.also_in, pages)
 
 
 def merge_spans(spans: Sequence[Span]) -> tuple[Span, ...]:

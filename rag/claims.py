@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.sentences import STOPWORDS, content_words
+from rag.sentences import STOPWORDS, content_words, hyphen_breaks
 
 _NEGATION_WORDS = """not no never nor neither none nobody nothing nowhere cannot without
     lack lacks lacked lacking"""
@@ -204,11 +204,14 @@ def known_name(name: str, stems: frozenset[str]) -> bool:
 
 
 def normalised(text: str) -> tuple[str, list[int]]:
-    """``text`` lower-cased, quotes dropped and whitespace collapsed, with the offset in
-    ``text`` of each character kept."""
+    """``text`` lower-cased, quotes dropped, words hyphenated at a line end joined and
+    whitespace collapsed, with the offset in ``text`` of each character kept."""
     chars: list[str] = []
     offsets: list[int] = []
+    joins = {i for start, end in hyphen_breaks(text) for i in range(start, end)}
     for i, char in enumerate(text.translate(_QUOTES).lower()):
+        if i in joins:
+            continue
         if char in _IGNORED or (char.isspace() and (not chars or chars[-1] == " ")):
             continue
         chars.append(" " if char.isspace() else char)

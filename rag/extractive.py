@@ -10,6 +10,7 @@ already picked. When no sentence reaches ``min_relevance`` the answer is the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -18,10 +19,11 @@ from numpy.typing import NDArray
 
 from rag.generate import Embed, History, condense_offline
 from rag.prompts import CANNOT_ANSWER
-from rag.sentences import content_words, sentence_spans
+from rag.sentences import content_words, flow, sentence_spans
 from rag.settings import Settings
 from rag.support import stem
 from rag.types import Hit
+from rag.verbatim import occurs_in
 
 #: Weight of embedding similarity against word overlap in a sentence's relevance.
 SEMANTIC = 0.6
@@ -34,8 +36,14 @@ KEEP_FLOOR = 0.4
 #: Cosine above which a sentence repeats one already picked (overlapping passages
 #: share sentences) and is never picked.
 REPEAT = 0.9
-#: Sentences shorter than this (in words) are headings or fragments, not answers.
+#: Sentences shorter than this (in words) are headings or fragments, not answers; longer
+#: than ``MAX_WORDS``, too long to quote as an answer sentence.
 MIN_WORDS = 6
+MAX_WORDS = 100
+#: How a quotable sentence opens (a capital, a digit, or a quote or bracket before one) and
+#: closes (a full stop or exclamation, then perhaps closing quotes and brackets).
+_OPENING = re.compile(r"""["'“‘«(\[]?[^\W_a-z]""")
+_CLOSING = re.compile(r"""[.!…]["'”’»)\]]*$""")
 
 
 @dataclass(frozen=True)
@@ -49,25 +57,35 @@ class Candidate:
 
 
 def candidates(hits: Sequence[Hit]) -> list[Candidate]:
-    """Sentences of the passages that could answer something (not questions, not fragments)."""
+    """The whole sentences of the passages that could answer something: not questions, not
+    fragments, headings or bylines, each as it reads in its passage."""
     found: list[Candidate] = []
     for index, hit in enumerate(hits):
         text = hit.passage.text
         for start, end in sentence_spans(text):
-            sentence = text[start:end]
-            if len(sentence.split()) >= MIN_WORDS and not sentence.rstrip("\"'”’»)").endswith("?"):
-                found.append(Candidate(index, start, end, balanced(sentence)))
+            sentence = flow(text[start:end])
+            if whole_sentence(sentence) and occurs_in(sentence, text):
+                found.append(Candidate(index, start, end, sentence))
     return found
 
 
-def balanced(sentence: str) -> str:
-    """``sentence`` without an opening or closing quote mark whose partner lies in another
-    sentence (a quotation that runs over several sentences)."""
-    if sentence[:1] in "“«" and not any(c in sentence for c in "”»"):
-        sentence = sentence[1:]
-    if sentence.endswith(("”", "»")) and not any(c in sentence for c in "“«"):
-        sentence = sentence[:-1]
-    return sentence
+def whole_sentence(sentence: str) -> bool:
+    """Whether ``sentence`` (one line) is a whole statement that can be quoted as it stands:
+    long enough, not too long, opening like a sentence, closing with a full stop (quotes
+    and brackets after it allowed), with its quotation marks paired, and read back as one
+    sentence when it is parsed again from an answer."""
+    words = len(sentence.split())
+    if not MIN_WORDS <= words <= MAX_WORDS or not _OPENING.match(sentence):
+        return False
+    if not _CLOSING.search(sentence) or not paired_quotes(sentence):
+        return False
+    return list(sentence_spans(sentence)) == [(0, len(sentence))]
+
+
+def paired_quotes(text: str) -> bool:
+    """Whether every quotation in ``text`` that opens also closes, and the other way round."""
+    pairs = (("“", "”"), ("«", "»"))
+    return all(text.count(a) == text.count(b) for a, b in pairs) and text.count('"') % 2 == 0
 
 
 def overlap(question: str, sentences: Sequence[str]) -> NDArray[np.float64]:

@@ -30,7 +30,10 @@ class Judge(Protocol):
     #: How many questions may be judged at once.
     workers: int
 
-    def entails(self, sentence: str, passages: Sequence[str]) -> bool: ...
+    def entails(self, sentence: str, passages: Sequence[str], headers: Sequence[str] = ()) -> bool:
+        """Whether ``passages`` (published as their ``headers`` say: title, outlet, author,
+        date) entail ``sentence``."""
+        ...
 
 
 class LocalJudge:
@@ -44,8 +47,9 @@ class LocalJudge:
         self.threshold = threshold
         self.name = f"local support scorer (threshold {threshold:g})"
 
-    def entails(self, sentence: str, passages: Sequence[str]) -> bool:
-        return self.scorer.score(sentence, list(passages)).score >= self.threshold
+    def entails(self, sentence: str, passages: Sequence[str], headers: Sequence[str] = ()) -> bool:
+        score = self.scorer.score(sentence, list(passages), list(headers)).score
+        return score >= self.threshold
 
 
 class LLMJudge:
@@ -60,15 +64,19 @@ class LLMJudge:
         self.llm = LLMAnswerer(settings.model_copy(update={"llm_model": model}))
         self.name = f"LLM {model} at {self.llm.endpoint}"
         self.workers = workers
-        self._cache: dict[tuple[str, tuple[str, ...]], bool] = {}
+        self._cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], bool] = {}
         self._lock = threading.Lock()
 
-    def entails(self, sentence: str, passages: Sequence[str]) -> bool:
-        key = (sentence, tuple(passages))
+    def entails(self, sentence: str, passages: Sequence[str], headers: Sequence[str] = ()) -> bool:
+        key = (sentence, tuple(passages), tuple(headers))
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
-        premise = "\n\n".join(" ".join(p.split()) for p in passages)
+        tops = list(headers) or [""] * len(passages)
+        premise = "\n\n".join(
+            f"({top})\n{' '.join(p.split())}" if top else " ".join(p.split())
+            for top, p in zip(tops, passages, strict=True)
+        )
         premise = premise.replace("</premise", "\u2039/premise")  # cannot close the premise
         reply = self.llm.complete(JUDGE.format(premise=premise, claim=sentence))
         verdict = _verdict(reply)

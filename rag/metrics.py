@@ -28,7 +28,8 @@ from typing import Any
 from rag.citations import is_cannot_answer
 from rag.gold import GoldItem, contains, holds_any
 from rag.judge import Judge
-from rag.types import Answer
+from rag.types import Answer, headers
+from rag.verbatim import misquote
 
 
 @dataclass
@@ -136,30 +137,51 @@ def score_answer(item: GoldItem, answer: Answer, judge: Judge) -> QuestionResult
 
 
 def _judge_citations(result: QuestionResult, answer: Answer, judge: Judge) -> None:
-    """ALCE citation recall and precision counts of ``answer``, into ``result``."""
-    passages = {source.number: source.passage.text for source in answer.sources}
+    """ALCE citation recall and precision counts of ``answer``, into ``result``. A sentence
+    that misquotes its cited passages (``rag.verbatim``; an extractive sentence is a quote
+    of the passage it cites) is not supported, whatever the judge says."""
+    passages = {source.number: source.passage for source in answer.sources}
     for sentence in answer.sentences:
         if is_cannot_answer(sentence.text):
             continue
         cited = [passages[n] for n in sentence.citations if n in passages]
-        supported = bool(cited) and judge.entails(sentence.text, cited)
+        premise = Premise([p.text for p in cited], headers(cited))
+        faithful = not misquote(sentence.text, premise.texts, answer.mode == "extractive")
+        supported = bool(cited) and faithful and premise.entails(sentence.text, judge)
         result.sentences += 1
         result.entailed += supported
         result.citations += len(cited)
         if supported and len(cited) > 1:
-            result.relevant += sum(
-                _needed(sentence.text, cited, i, judge) for i in range(len(cited))
-            )
+            needed = (premise.needed(sentence.text, i, judge) for i in range(len(cited)))
+            result.relevant += sum(needed)
         else:
             result.relevant += supported
 
 
-def _needed(sentence: str, cited: Sequence[str], i: int, judge: Judge) -> bool:
-    """Whether citation ``i`` is relevant: it entails the sentence alone, or the others
-    do not."""
-    if judge.entails(sentence, [cited[i]]):
-        return True
-    return not judge.entails(sentence, [*cited[:i], *cited[i + 1 :]])
+@dataclass(frozen=True)
+class Premise:
+    """The passages a sentence cites, with their headers (title, outlet, author, date)."""
+
+    texts: list[str]
+    headers: list[str]
+
+    def entails(self, sentence: str, judge: Judge) -> bool:
+        return judge.entails(sentence, self.texts, self.headers)
+
+    def without(self, i: int) -> Premise:
+        """The premise less its ``i``-th passage."""
+        keep = [j for j in range(len(self.texts)) if j != i]
+        return Premise([self.texts[j] for j in keep], [self.headers[j] for j in keep])
+
+    def only(self, i: int) -> Premise:
+        return Premise([self.texts[i]], [self.headers[i]])
+
+    def needed(self, sentence: str, i: int, judge: Judge) -> bool:
+        """Whether citation ``i`` is relevant: it entails the sentence alone, or the others
+        do not."""
+        if self.only(i).entails(sentence, judge):
+            return True
+        return not self.without(i).entails(sentence, judge)
 
 
 def totals(results: Sequence[QuestionResult]) -> dict[str, Any]:

@@ -131,7 +131,7 @@ class _Facts:
 
     @classmethod
     def of(cls, text: str) -> _Facts:
-        spans = list(sentence_spans(text))
+        spans = list(sentence_spans(text, quotes_whole=False))
         claims = [Claim.of(text[a:b]) for a, b in spans]
         pairs = range(len(spans) - 1)
         folded, offsets = normalised(text)
@@ -229,25 +229,33 @@ class SupportScorer:
             facts = self._facts[passage] = _Facts.of(passage)
         return facts
 
-    def score(self, sentence: str, passages: Sequence[str]) -> Support:
-        """How well ``passages`` (together, and each alone) support ``sentence``."""
+    def score(self, sentence: str, passages: Sequence[str], headers: Sequence[str] = ()) -> Support:
+        """How well ``passages`` (together, and each alone) support ``sentence``; each
+        passage's header (its title, outlet, author and date: ``Passage.attribution``), when
+        given, supports the names, words and numbers the sentence attributes to it."""
         if not passages:
             return Support(0.0, (), ())
         self.prepare([sentence], passages)
         claim = Claim.of(sentence)
         vector = self.embed([sentence])[0]
-        judged = [self._judge(sentence, claim, vector, self.facts(p)) for p in passages]
+        sources = [Claim.of(header) for header in headers] or [Claim()] * len(passages)
+        judged = [
+            self._judge(sentence, claim, vector, self.facts(p), source)
+            for p, source in zip(passages, sources, strict=True)
+        ]
         per_passage = tuple(j.score for j in judged)
         best = max(judged, key=lambda j: j.rank)
         whole = Claim()
-        for passage in passages:
-            whole |= self.facts(passage).whole
+        for passage, source in zip(passages, sources, strict=True):
+            whole |= self.facts(passage).whole | source
         similarity = max(j.similarity for j in judged)
         together = evidence(claim, whole, similarity, best.unit).score()
         spans = tuple(() if j.span is None else (j.span,) for j in judged)
         return Support(max(together, *per_passage), spans, per_passage)
 
-    def _judge(self, sentence: str, claim: Claim, vector: Matrix, facts: _Facts) -> _Judgement:
+    def _judge(
+        self, sentence: str, claim: Claim, vector: Matrix, facts: _Facts, source: Claim
+    ) -> _Judgement:
         copied = _verbatim(sentence, facts)
         if copied is not None:
             return _Judgement(1.0, copied, 1.0, math.inf, claim)
@@ -255,10 +263,10 @@ class SupportScorer:
             return _Judgement(0.0, None, 0.0, -math.inf, facts.whole)
         units = _Units(list(facts.units), list(facts.claims), [])
         units.similarities = (self._unit_vectors(facts) @ vector).tolist()
-        judged = units.best(claim, facts.whole)
+        judged = units.best(claim, facts.whole | source)
         if judged.score < RESCUE_BELOW and _worth_a_closer_look(judged):
             self._add_clauses(units, facts, claim, vector)
-            judged = units.best(claim, facts.whole)
+            judged = units.best(claim, facts.whole | source)
         return judged
 
     def _add_clauses(self, units: _Units, facts: _Facts, claim: Claim, vector: Matrix) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 #: Article metadata fields, in the order they are shown and stored.
@@ -50,11 +52,45 @@ class Passage:
     source: str
     page: int | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    #: Offsets into ``text`` at which a later page starts (PDF only).
+    page_breaks: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "page_breaks", tuple(self.page_breaks))  # as read from JSON
+
+    def page_at(self, offset: int) -> int | None:
+        """The page holding the character at ``offset`` of ``text``; None when not paged."""
+        if self.page is None:
+            return None
+        return self.page + sum(1 for start in self.page_breaks if start <= offset)
+
+    def attribution(self) -> str:
+        """Who published the passage, and when: title, outlet, author and date, as words
+        (what an answer may name when it says "The Daily Ledger reported…")."""
+        fields = [self.metadata.get(name) for name in ("title", "outlet", "author")]
+        fields.append(spoken_date(self.metadata.get("published")))
+        return ". ".join(value for value in fields if value)
 
     def embedding_text(self) -> str:
         """What the embedder sees: the article title (if any) above the passage."""
         title = self.metadata.get("title")
         return f"{title}\n\n{self.text}" if title else self.text
+
+
+def headers(passages: Sequence[Passage]) -> list[str]:
+    """The ``attribution`` of each passage."""
+    return [passage.attribution() for passage in passages]
+
+
+def spoken_date(value: str | None) -> str | None:
+    """An ISO date as written in news text ("4 March 2025"); other values as they are."""
+    if not value:
+        return None
+    try:
+        day = dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)
@@ -103,6 +139,13 @@ class Source:
     #: (start, end) character offsets into ``passage.text`` that support the answer.
     spans: tuple[tuple[int, int], ...] = ()
     also_in: tuple[Passage, ...] = ()
+    #: The page each span starts on (PDF only; empty otherwise).
+    pages: tuple[int, ...] = ()
+
+    @property
+    def page(self) -> int | None:
+        """The page of the first supporting span, else of the passage's start."""
+        return self.pages[0] if self.pages else self.passage.page
 
 
 @dataclass(frozen=True)
@@ -116,6 +159,9 @@ class Sentence:
     supported: bool = False
     #: How strongly each cited passage alone supports it, in the order of ``citations``.
     citation_support: tuple[float, ...] = ()
+    #: Why the sentence misrepresents its sources whatever its score (words it presents as
+    #: a source's that the source does not hold); empty when it does not.
+    problem: str = ""
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,9 @@ class WordJudge:
     def __init__(self) -> None:
         self.calls: list[tuple[str, tuple[str, ...]]] = []
 
-    def entails(self, sentence: str, passages: Sequence[str]) -> bool:
+    def entails(
+        self, sentence: str, passages: Sequence[str], headers: Sequence[str] = ()
+    ) -> bool:
         self.calls.append((sentence, tuple(passages)))
         words = " ".join(passages).lower().replace(".", " ").split()
         return all(word in words for word in sentence.lower().rstrip(".").split())
@@ -121,8 +123,8 @@ def answer(sentences: Sequence[tuple[str, tuple[int, ...]]], sources: Sequence[P
         text=" ".join(text for text, _ in sentences),
         sentences=tuple(Sentence(text, cites, 0.9, True) for text, cites in sentences),
         sources=tuple(Source(n, p) for n, p in enumerate(sources, start=1)),
-        mode="extractive",
-        model="extractive",
+        mode="llm",  # written, not quoted: only the judge decides
+        model="test",
         answered=answered,
         retrieved=tuple(retrieved or sources),
     )

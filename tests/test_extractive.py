@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from rag.extractive import ExtractiveAnswerer, balanced, candidates
+from rag.extractive import ExtractiveAnswerer, candidates
 from rag.prompts import CANNOT_ANSWER
 from rag.settings import Settings
 from rag.types import Hit, Passage
@@ -63,10 +63,13 @@ def test_sentences_from_one_passage_keep_their_order() -> None:
     assert answer.count("[1]") == 2
 
 
-def test_quotes_left_open_by_a_sentence_boundary_are_dropped() -> None:
-    assert (
-        balanced("“It is obvious that this is not accidental.")
-        == "It is obvious that this is not accidental."
+def test_quotations_are_whole_with_their_speaker_or_left_out() -> None:
+    text = (
+        "“It is obvious that this is not accidental. The term ends in 2029,” Beisebayev "
+        "stated. “He said it more than once before the summit in Astana.\n"
+        "Nobody in the region was surprised by what followed after that meeting.”"
     )
-    assert balanced("He said it, Beisebayev stated.”") == "He said it, Beisebayev stated."
-    assert balanced("“Quoted in full,” he said.") == "“Quoted in full,” he said."
+    found = [c.text for c in candidates([hit(text)])]
+    assert found == [
+        "“It is obvious that this is not accidental. The term ends in 2029,” Beisebayev stated."
+    ]
