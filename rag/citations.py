@@ -35,6 +35,29 @@ _MARKER = rf"\[\s*{_NUMBERS}\s*\]"
 #: A run of markers on one line, possibly separated by commas or semicolons: "[1], [2]".
 _MARKERS = re.compile(rf"{_MARKER}(?:[ \t]*[,;]?[ \t]*{_MARKER})*")
 _PART = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
+#: Other ways of writing a citation, rewritten as "[n]" markers before parsing: a word
+#: inside the brackets ("[source 1]", "[Sources 1, 2]"), full-width or lenticular brackets
+#: ("【1】", "［1］"), and parentheses ("(2)", "(source 2)") where they end a sentence.
+_LABEL = r"(?:(?:sources?|src|passages?|docs?|documents?|refs?)\s*:?\s*)?"
+_SPELLED = re.compile(
+    rf"[\[【［]\s*{_LABEL}({_NUMBERS})\s*[\]】］]"
+    rf"|\(\s*{_LABEL}({_NUMBERS})\s*\)(?=[ \t]*(?:[.!?…]|$|\n|\[))"
+    rf"|(?<=[.!?…])([ \t]*)\(\s*{_LABEL}({_NUMBERS})\s*\)",
+    re.IGNORECASE,
+)
+#: A sentence saying, in other words than the sentinel, that the sources do not answer.
+_REFUSAL = re.compile(
+    r"^(?:i|we)\s+(?:cannot|can't|could\s+not|couldn't|am\s+unable\s+to|was\s+unable\s+to|"
+    r"did\s+not|didn't)\s+(?:find|answer|determine|locate|see)\b"
+    r"|^(?:the\s+|these\s+)?(?:provided\s+|given\s+|retrieved\s+)?"
+    r"(?:sources?|passages?|context|documents?|articles?)\s+(?:do|does|did)\s*(?:not|n't)\s+"
+    r"(?:answer|contain|mention|say|provide|include|address|specify|state)\b"
+    r"|^there\s+is\s+no\s+(?:information|mention)\b.{0,40}\b(?:sources?|passages?|context)\b",
+    re.IGNORECASE,
+)
+#: A refusal in other words is a short sentence that does not go on to answer after all.
+_REFUSAL_WORDS = 25
+_GOES_ON = re.compile(r"\b(?:but|however|although|though|except|yet|while|only)\b", re.IGNORECASE)
 #: Longest range expanded ("[1-3]"); a longer one keeps only its two ends.
 _MAX_RANGE = 20
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?…])")
@@ -74,7 +97,7 @@ def parse_answer(text: str) -> list[ParsedSentence]:
 
     Markers with no sentence of their own (alone on a line) go to the sentence before, or
     to the first sentence when nothing comes before. Repeated numbers are kept once."""
-    canonical = _MARKERS.sub(lambda m: _canonical(m.group()), text)
+    canonical = _MARKERS.sub(lambda m: _canonical(m.group()), spelled_markers(text))
     parsed: list[ParsedSentence] = []
     pending: list[int] = []
     for start, end in sentence_spans(canonical):
@@ -90,6 +113,16 @@ def parse_answer(text: str) -> list[ParsedSentence]:
         parsed.append(_cite(ParsedSentence(words), pending + numbers))
         pending = []
     return parsed
+
+
+def spelled_markers(text: str) -> str:
+    """``text`` with the other ways of writing a citation rewritten as "[n]" markers."""
+
+    def plain(match: re.Match[str]) -> str:
+        numbers = match.group(1) or match.group(2) or match.group(4)
+        return f"{match.group(3) or ''}[{numbers}]"
+
+    return _SPELLED.sub(plain, text)
 
 
 def citation_numbers(marker: str) -> list[int]:
@@ -114,8 +147,14 @@ def tidy(text: str) -> str:
 
 def is_cannot_answer(text: str) -> bool:
     """Whether ``text`` is the "cannot answer" sentinel, whatever its case, quotes, final
-    punctuation, surrounding whitespace and citation markers."""
-    return _fold(text) == _fold(CANNOT_ANSWER)
+    punctuation, surrounding whitespace and citation markers, or a short sentence saying
+    the same in other words ("I cannot find this in the sources.")."""
+    folded = _fold(text)
+    if folded == _fold(CANNOT_ANSWER):
+        return True
+    if len(folded.split()) > _REFUSAL_WORDS or _GOES_ON.search(folded):
+        return False
+    return bool(_REFUSAL.search(folded))
 
 
 def _fold(text: str) -> str:

@@ -395,3 +395,44 @@ def test_a_citation_that_does_not_support_alone_shows_in_per_passage(
     assert checked.sentences[0].citation_support == pytest.approx(support.per_passage, abs=1e-4)
     assert [s.number for s in checked.sources] == [1, 2]
     assert all(source.spans for source in checked.sources)
+
+
+# fmt: off
+SPELLED = [
+    ("Tokayev met the delegation [source 1].", (1,)), ("Tokayev met the delegation (2).", (2,)),
+    ("Tokayev met the delegation 【3】.", (3,)), ("Tokayev met the delegation. (1, 2)", (1, 2)),
+    ("Tokayev met the delegation [Sources 1, 2].", (1, 2)),
+    ("Tokayev met the delegation (source 4).", (4,)), ("Tokayev met the delegation［2］.", (2,)),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("raw", "expected"), SPELLED)
+def test_citations_as_small_models_write_them(raw: str, expected: tuple[int, ...]) -> None:
+    assert parse_answer(raw) == [ParsedSentence("Tokayev met the delegation.", expected)]
+
+
+def test_numbers_in_parentheses_inside_a_sentence_are_text() -> None:
+    raw = "The plan had two parts: (1) elections and (2) pressure [3]."
+    assert parse_answer(raw) == [
+        ParsedSentence("The plan had two parts: (1) elections and (2) pressure.", (3,))
+    ]
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        "I cannot find this in the sources.",
+        "I could not find the answer in the provided passages.",
+        "The provided sources do not mention the death toll.",
+        "The context does not specify when the report will be published [2].",
+    ],
+)
+def test_a_refusal_in_other_words_is_a_refusal(refusal: str) -> None:
+    checked = check(refusal, ONE)
+    assert not checked.answered and checked.text == CANNOT_ANSWER and checked.sources == ()
+
+
+def test_a_sentence_about_sources_that_answers_is_not_a_refusal() -> None:
+    assert not is_cannot_answer("The sources do not agree on the toll: 19 or 15.")
+    assert not is_cannot_answer("Officials did not find any survivors in the valley.")
