@@ -15,6 +15,7 @@ import pytest
 from rag.citations import check_answer
 from rag.extractive import candidates
 from rag.gold import GoldItem, read_gold
+from rag.judge import LocalJudge
 from rag.metrics import score_answer
 from rag.sentences import flow, split_sentences
 from rag.settings import Settings
@@ -313,3 +314,7 @@ def test_naming_the_outlet_that_reported_a_figure_is_supported() -> None:
     assert support(both) >= 0.5
     assert support("The Daily Ledger reported that 25 people were killed [1].") < 0.5
     assert support("The Kessel Times reported that 19 people were killed [1].") < 0.5
+    judge = LocalJudge(real, 0.5)
+    claim = "The Daily Ledger reported that 19 people were killed."
+    assert judge.entails(claim, [body], [hits[0].passage.attribution()])
+    assert not judge.entails(claim, [body])
