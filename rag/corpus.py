@@ -1,7 +1,14 @@
-"""Readers that turn corpus files (.md .txt .html .pdf .jsonl) into Articles."""
+"""Readers that turn corpus files (.md .txt .html .pdf .jsonl) into Articles.
+
+Every article's ``published`` date leaves here in ISO form (YYYY-MM-DD) or not at all: one
+that cannot be read as a real calendar day is dropped with a warning on its file, and the
+article is kept undated.
+"""
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -15,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from rag.dates import read_date
 from rag.errors import ReadError
 from rag.sentences import split_sentences
 from rag.types import METADATA_FIELDS, Article, FileError
@@ -35,6 +43,8 @@ class SourceFile:
     sha256: str = ""
     articles: list[Article] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    #: What was read with a problem that loses nothing but a detail (an unreadable date).
+    warnings: list[FileError] = field(default_factory=list)
     unchanged: bool = False
 
     @property
@@ -50,23 +60,42 @@ def source_name(path: Path) -> str:
     return (path.resolve() if relative.parts[:1] == ("..",) else relative).as_posix()
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[Path], list[FileError]]:
-    """The readable files under ``paths`` (files or folders), sorted; missing paths are errors."""
+def discover(
+    paths: Iterable[Path], skipped: list[FileError] | None = None
+) -> tuple[list[Path], list[FileError]]:
+    """The readable files under ``paths`` (files or folders), sorted; missing paths are errors.
+
+    Files of other types found in a folder are left out and, when ``skipped`` is given,
+    named there; hidden files and folders are left out silently.
+    """
     files: list[Path] = []
     errors: list[FileError] = []
+    others: dict[str, FileError] = {}
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*")) if _wanted(p, path))
+            for found in sorted(path.rglob("*")):
+                if not found.is_file() or _hidden(found, path):
+                    continue
+                if found.suffix.lower() in SUFFIXES:
+                    files.append(found)
+                else:
+                    others[source_name(found)] = _skipped(found)
         elif path.is_file():
             files.append(path)
         else:
             errors.append(FileError(source_name(path), "no such file or folder"))
+    if skipped is not None:
+        skipped.extend(others[name] for name in sorted(others))
     return sorted(set(files)), errors
 
 
-def _wanted(path: Path, root: Path) -> bool:
-    hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-    return path.is_file() and not hidden and path.suffix.lower() in SUFFIXES
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _skipped(path: Path) -> FileError:
+    kind = f"unsupported file type '{path.suffix}'" if path.suffix else "no file type suffix"
+    return FileError(source_name(path), f"{kind} (skipped)")
 
 
 def read_file(path: Path, max_bytes: int, known_sha256: str | None = None) -> SourceFile:
@@ -104,20 +133,64 @@ def _parse(data: bytes, suffix: str, result: SourceFile) -> None:
         if isinstance(item, FileError):
             result.errors.append(item)
         else:
-            result.articles.append(item)
+            result.articles.append(_dated(item, result))
+
+
+def _dated(article: Article, result: SourceFile) -> Article:
+    """``article`` with its date in ISO form; a date that is not one is dropped, and said."""
+    if not article.published:
+        return article
+    day = read_date(article.published, article.language)
+    if day is None:
+        where = article.id if article.id.startswith(f"{result.source}#") else result.source
+        reason = (
+            f"published {article.published!r} is not a calendar date; the article is kept "
+            "without a date (write it as YYYY-MM-DD)"
+        )
+        result.warnings.append(FileError(where, reason))
+    return dataclasses.replace(article, published=day)
+
+
+#: Byte-order marks and the codec each announces (UTF-32 first: its LE mark starts with
+#: UTF-16's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def bom_codec(data: bytes) -> str | None:
+    """The UTF-16 or UTF-32 codec ``data``'s byte-order mark announces, if it has one."""
+    return next((codec for bom, codec in _BOMS if data.startswith(bom)), None)
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 text with newlines normalised; binary or undecodable data is a ReadError."""
-    if b"\x00" in data[:8192]:
-        raise ReadError("binary file (contains NUL bytes), not text")
+    """UTF-8 text (or UTF-16/32 with a byte-order mark) with newlines normalised; binary or
+    undecodable data is a ReadError."""
+    codec = bom_codec(data) or "utf-8-sig"
+    if codec == "utf-8-sig" and b"\x00" in data:
+        raise ReadError(_nul_problem(data))
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
+        name = codec.removesuffix("-sig").upper()
         raise ReadError(
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+            f"not {name} text (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
+    if "\x00" in text:
+        raise ReadError(f"binary file (contains NUL characters), not {codec.upper()} text")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _nul_problem(data: bytes) -> str:
+    """Why data holding NUL bytes is not read: UTF-16 without its mark, or binary."""
+    sample = data[:8192]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if min(even, odd) == 0 and max(even, odd) >= len(sample) // 20:
+        return "UTF-16 text without a byte-order mark; save it as UTF-8 (or UTF-16 with a BOM)"
+    return f"binary file (contains NUL bytes, the first at offset {data.index(0)}), not text"
 
 
 #: Longest title inferred from an article's first line, in characters.
@@ -178,9 +251,22 @@ def read_markdown(data: bytes, source: str) -> Iterator[Article]:
     yield _article(source, text, meta, infer_title=True)
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader without its timestamp type: dates stay as written, for
+    ``read_date`` to read (so ``2025-02-30`` is a warning, not a crash)."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in found if tag != "tag:yaml.org,2002:timestamp"]
+    for first, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _parse_front_matter(block: str) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(block)
+        loaded = yaml.load(block, Loader=_FrontMatterLoader)
+    except ValueError as exc:  # an explicit !!timestamp that is no date
+        raise ReadError(f"broken front matter: {exc}") from None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 2})" if where is not None else ""
@@ -197,7 +283,10 @@ def read_html(data: bytes, source: str) -> Iterator[Article]:
     """Main text of a web page, with title, date, author and site from its meta tags."""
     import trafilatura
 
-    if b"\x00" in data[:8192]:
+    codec = bom_codec(data)
+    if codec is not None:
+        data = decode_text(data).encode("utf-8")
+    if b"\x00" in data:
         raise ReadError("binary file (contains NUL bytes), not HTML")
     doc: Any = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False)
     if doc is None or not doc.text:
@@ -225,6 +314,7 @@ def read_pdf(data: bytes, source: str) -> Iterator[Article]:
         info: dict[str, Any] = dict(reader.metadata or {})
     except (PdfReadError, ValueError, KeyError) as exc:
         raise ReadError(f"unreadable PDF: {exc}") from None
+    published = _pdf_date(reader.metadata)
     starts, parts, offset = [], [], 0
     for page_text in pages:
         starts.append(offset)
@@ -233,8 +323,21 @@ def read_pdf(data: bytes, source: str) -> Iterator[Article]:
     text = "\n\n".join(parts)
     if not text.strip():
         raise ReadError("PDF has no extractable text (scanned images?)")
-    meta = _clean_meta({"title": info.get("/Title"), "author": info.get("/Author")})
+    raw = {"title": info.get("/Title"), "author": info.get("/Author"), "published": published}
+    meta = _clean_meta(raw)
     yield _article(source, text, meta, infer_title=True, page_starts=tuple(starts))
+
+
+def _pdf_date(info: Any) -> dt.datetime | str | None:
+    """The PDF's creation date (its /CreationDate, ``D:20250320120000Z``), or what it says
+    when that is not a date (for the warning)."""
+    if info is None or not info.get("/CreationDate"):
+        return None
+    try:
+        created: dt.datetime | None = info.creation_date
+    except ValueError:
+        return str(info["/CreationDate"])
+    return created
 
 
 def read_jsonl(data: bytes, source: str) -> Iterator[Article | FileError]:

@@ -42,6 +42,8 @@ class IngestReport:
     unchanged: int = 0
     removed: int = 0
     failed: list[FileError] = field(default_factory=list)
+    #: Files left out (of a type not read) and details dropped (a date that is none).
+    warnings: list[FileError] = field(default_factory=list)
     passages: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -149,7 +151,7 @@ class Ingestor:
     def plan(self, paths: Sequence[Path], report: IngestReport) -> Plan:
         """Read the files and decide what to add, update, keep and remove."""
         articles, sources = self.store.load_records()
-        files, missing = discover(paths)
+        files, missing = discover(paths, report.warnings)
         report.failed.extend(missing)
         plan, claimed = Plan(), dict[str, str]()
         by_source: dict[str, list[str]] = {}
@@ -159,6 +161,7 @@ class Ingestor:
         for path in self._bar(files, "reading", "file"):
             known = sources.get(source_name(path))
             sf = read_file(path, max_bytes, known.sha256 if known else None)
+            report.warnings.extend(sf.warnings)
             owned = by_source.get(sf.source, [])
             if sf.unchanged:
                 plan.keep.update(owned)
