@@ -3,7 +3,8 @@ append every result as soon as it is known, so an interrupted run resumes where 
 
 Input: ``.jsonl`` (``id``, ``question``, optional ``outlet``/``outlets``, ``article``/
 ``articles``, ``since``, ``until``, ``k``), ``.csv`` (the same columns; several outlets or
-articles separated by ``;``) or ``.txt`` (one question per line, ids ``line-N``).
+articles separated by ``;``) or ``.txt`` (one question per line, ids ``line-N``). An id
+used on several lines is one failed question naming them; the others are answered.
 Output: ``.jsonl`` (the whole ``Answer`` with its ``id`` per line; a failed question as
 ``id``, ``question``, ``error``) or ``.csv`` (id, question, answer, sources, mode,
 unsupported, error). Questions whose answer is already in the output are skipped; failed
@@ -28,7 +29,7 @@ from typing import Any
 from tqdm import tqdm
 
 from rag.errors import RagError
-from rag.pipeline import Pipeline, checked_filters
+from rag.pipeline import Pipeline, checked_filters, checked_k
 from rag.types import Answer, Filters, Passage, Sentence, Source
 
 CSV_COLUMNS = ["id", "question", "answer", "sources", "mode", "unsupported", "error"]
@@ -45,6 +46,8 @@ class Question:
     filters: Filters = field(default_factory=Filters)
     k: int | None = None
     problem: str = ""
+    #: The line it was read from (not part of what is asked).
+    line: int = field(default=0, compare=False, repr=False)
 
 
 @dataclass
@@ -81,7 +84,25 @@ def read_questions(path: Path) -> list[Question]:
         lines = enumerate(text.splitlines(), start=1)
         return [Question(f"line-{n}", line.strip()) for n, line in lines if line.strip()]
     rows = jsonl_rows(text) if suffix == ".jsonl" else _csv_rows(text)
-    return [question_of(n, row) for n, row in rows]
+    return without_repeats([question_of(n, row) for n, row in rows])
+
+
+def without_repeats(questions: list[Question]) -> list[Question]:
+    """``questions`` with those that share an id replaced by one failed question (at the
+    first of them) that names the id and its lines."""
+    lines: dict[str, list[int]] = {}
+    for item in questions:
+        lines.setdefault(item.id, []).append(item.line)
+    kept = []
+    for item in questions:
+        used = lines[item.id]
+        if len(used) == 1:
+            kept.append(item)
+        elif item.line == used[0]:
+            where = ", ".join(str(n) for n in used[:-1]) + f" and {used[-1]}"
+            problem = f"id {item.id!r} is used on lines {where}; give each question its own id"
+            kept.append(dataclasses.replace(item, problem=problem))
+    return kept
 
 
 def jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -109,15 +130,15 @@ def question_of(n: int, row: dict[str, Any] | str) -> Question:
     """The question of line ``n`` (a row, or the reason it could not be read)."""
     qid = str(row.get("id") or f"line-{n}") if isinstance(row, dict) else f"line-{n}"
     if isinstance(row, str):
-        return Question(qid, "", problem=row)
+        return Question(qid, "", problem=row, line=n)
     try:
         filters = checked_filters(
             _many(row, "outlet"), _many(row, "article"), row.get("since"), row.get("until")
         )
-        k = int(row["k"]) if row.get("k") not in (None, "") else None
+        k = checked_k(row.get("k"))
     except (RagError, ValueError, TypeError) as exc:
-        return Question(qid, str(row.get("question", "")), problem=str(exc))
-    return Question(qid, str(row.get("question", "")), filters, k)
+        return Question(qid, str(row.get("question", "")), problem=str(exc), line=n)
+    return Question(qid, str(row.get("question", "")), filters, k, line=n)
 
 
 def _many(row: dict[str, Any], key: str) -> tuple[str, ...]:
@@ -253,7 +274,7 @@ def run_batch(
     started = time.perf_counter()
     report = BatchReport()
     done = output.answered()
-    todo = [q for q in questions if q.id not in done]
+    todo = [q for q in questions if q.problem or q.id not in done]  # a problem is always told
     report.skipped = len(questions) - len(todo)
     if pipeline.answerer.mode != "llm":
         workers = 1  # extractive answers are bound by the CPU: threads would only queue
