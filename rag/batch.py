@@ -257,7 +257,8 @@ def _sentence(item: dict[str, Any]) -> Sentence:
 def _source(item: dict[str, Any]) -> Source:
     spans = tuple((int(a), int(b)) for a, b in item.get("spans", ()))
     also_in = tuple(Passage(**p) for p in item.get("also_in", ()))
-    return Source(item["number"], Passage(**item["passage"]), spans, also_in)
+    pages = tuple(int(page) for page in item.get("pages", ()))
+    return Source(item["number"], Passage(**item["passage"]), spans, also_in, pages)
 
 
 # running ---------------------------------------------------------------------------

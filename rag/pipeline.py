@@ -273,7 +273,8 @@ class Pipeline:
         """The answer with its citations validated and its sentences' support scored."""
         from rag.citations import check_answer
 
-        checked = check_answer(raw, hits, self.scorer, self.settings.support_threshold)
+        quoted = self.answerer.mode == "extractive"  # its sentences are the passages' words
+        checked = check_answer(raw, hits, self.scorer, self.settings.support_threshold, quoted)
         return Answer(
             question=question,
             text=checked.text,
