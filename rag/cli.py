@@ -36,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_ask(commands)
     add_batch(commands)
     add_eval(commands)
+    articles = commands.add_parser(
+        "articles",
+        help="list the indexed articles with their ids",
+        description="Every indexed article: its id (what --article takes), outlet, "
+        "publication date, passages and title.",
+    )
+    articles.add_argument("--json", action="store_true", help="print as JSON")
     stats = commands.add_parser("stats", help="show what the index holds")
     stats.add_argument("--json", action="store_true", help="print as JSON")
     return parser
@@ -54,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_batch(settings, args)
         if args.command == "eval":
             return run_eval(settings, args)
+        if args.command == "articles":
+            return run_articles(settings, args)
         return run_stats(settings, args)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -87,6 +96,8 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     at_least(args.wait, 0, "--wait")
     paths = args.paths or [settings.corpus_dir]
     report = Ingestor.sync(settings, paths, args.progress, args.rebuild, args.wait)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     for failure in report.failed:
         print(f"error: {failure} (skipped)", file=sys.stderr)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.line())
@@ -130,10 +141,10 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     """``rag ask``: the answer and its sources; exit 0 even when the corpus cannot answer."""
     import dataclasses
 
-    from rag.pipeline import Pipeline, checked_filters
+    from rag.pipeline import Pipeline, checked_filters, checked_k
     from rag.render import render_answer
 
-    at_least(args.k, 1, "--k")
+    checked_k(args.k, "--k")
     filters = checked_filters(args.outlet, args.article, args.since, args.until, prefix="--")
     answer = Pipeline.from_settings(settings).ask(args.question, filters=filters, k=args.k)
     if args.json:
@@ -262,6 +273,43 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
         print(text_table(report))
         print(f"\nreports: {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}")
     return 1 if report["totals"]["failed"] else 0
+
+
+def run_articles(settings: Settings, args: argparse.Namespace) -> int:
+    """``rag articles``: every indexed article, by id; an empty index lists none."""
+    from rag.library import list_articles
+    from rag.store import Store, has_collection, location, open_client
+
+    client = open_client(settings)
+    rows = []
+    if has_collection(client, settings.collection):
+        rows = list_articles(Store(client, settings.collection, None))
+    keys = ("title", "outlet", "published", "passages", "id")  # library.COLUMNS' order
+    articles = [dict(zip(keys, row, strict=True)) for row in rows]
+    for article in articles:
+        article.update({key: None for key, value in article.items() if value == ""})
+    articles.sort(key=lambda article: str(article["id"]))
+    if args.json:
+        print(json.dumps(articles, indent=2, ensure_ascii=False))
+    elif articles:
+        print(articles_table(articles))
+    else:
+        empty = f"the index at {location(settings)} holds no articles; run `rag ingest` first"
+        print(empty, file=sys.stderr)
+    return 0
+
+
+def articles_table(articles: Sequence[dict[str, object]]) -> str:
+    """One line per article: id, outlet, published, passages and title, in columns."""
+    keys = ("id", "outlet", "published", "passages", "title")
+    cells = [["-" if article[key] is None else str(article[key]) for key in keys]
+             for article in articles]  # fmt: skip
+    rows = [list(keys), *cells]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(keys) - 1)]
+    return "\n".join(
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]])
+        for row in rows
+    )
 
 
 def run_stats(settings: Settings, args: argparse.Namespace) -> int:

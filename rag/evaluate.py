@@ -34,6 +34,7 @@ class EvalOptions:
     """How ``rag eval`` was asked to run."""
 
     gold: Path
+    #: The folder the answers and reports are written to.
     out: Path
     answers: Path | None = None
     judge: JudgeKind = "auto"
@@ -46,6 +47,7 @@ def evaluate(settings: Settings, options: EvalOptions) -> dict[str, Any]:
     """The report of one evaluation run (also written to ``options.out``)."""
     from rag.report import write_reports
 
+    check_out(options.out)
     items = read_gold(options.gold)
     scorer = None
     answers = options.answers
@@ -70,6 +72,20 @@ def evaluate(settings: Settings, options: EvalOptions) -> dict[str, Any]:
     }
     write_reports(report, options.out)
     return report
+
+
+#: Suffixes that name a file, not the folder the reports are written to.
+FILE_SUFFIXES = (".html", ".htm", ".md", ".json", ".jsonl", ".csv", ".txt", ".svg", ".pdf")
+
+
+def check_out(out: Path) -> None:
+    """Refuse an output folder that names a file (``-o x.html``, or an existing file)."""
+    if out.is_file() or (out.suffix.lower() in FILE_SUFFIXES and not out.is_dir()):
+        example = f", e.g. -o {out.with_suffix('')}" if out.suffix else ""
+        raise RagError(
+            f"-o {out} names a file, but rag eval writes a folder (report.html, report.md, "
+            f"report.json and the answers); give a folder{example}"
+        )
 
 
 def answer_gold(pipeline: Pipeline, items: Sequence[GoldItem], options: EvalOptions) -> Path:
