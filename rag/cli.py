@@ -275,6 +275,10 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report["totals"]["failed"] else 0
 
 
+#: What ``rag articles`` shows of each article, in order.
+ARTICLE_KEYS = ("id", "outlet", "published", "passages", "title")
+
+
 def run_articles(settings: Settings, args: argparse.Namespace) -> int:
     """``rag articles``: every indexed article, by id; an empty index lists none."""
     from rag.library import list_articles
@@ -285,9 +289,10 @@ def run_articles(settings: Settings, args: argparse.Namespace) -> int:
     if has_collection(client, settings.collection):
         rows = list_articles(Store(client, settings.collection, None))
     keys = ("title", "outlet", "published", "passages", "id")  # library.COLUMNS' order
-    articles = [dict(zip(keys, row, strict=True)) for row in rows]
-    for article in articles:
-        article.update({key: None for key, value in article.items() if value == ""})
+    found = [dict(zip(keys, row, strict=True)) for row in rows]
+    articles = [
+        {key: row[key] if row[key] != "" else None for key in ARTICLE_KEYS} for row in found
+    ]
     articles.sort(key=lambda article: str(article["id"]))
     if args.json:
         print(json.dumps(articles, indent=2, ensure_ascii=False))
@@ -301,11 +306,10 @@ def run_articles(settings: Settings, args: argparse.Namespace) -> int:
 
 def articles_table(articles: Sequence[dict[str, object]]) -> str:
     """One line per article: id, outlet, published, passages and title, in columns."""
-    keys = ("id", "outlet", "published", "passages", "title")
-    cells = [["-" if article[key] is None else str(article[key]) for key in keys]
+    cells = [["-" if article[key] is None else str(article[key]) for key in ARTICLE_KEYS]
              for article in articles]  # fmt: skip
-    rows = [list(keys), *cells]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(keys) - 1)]
+    rows = [list(ARTICLE_KEYS), *cells]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(ARTICLE_KEYS) - 1)]
     return "\n".join(
         "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]])
         for row in rows

@@ -142,10 +142,9 @@ def _no_dates(dates: Filters, days: Sequence[int]) -> str:
     dated = [day for day in days if day]
     if not dated:
         return f"no article in the index has a published date, so none is {wanted}"
-    return (
-        f"no article is {wanted} (published dates in the index run from "
-        f"{_iso(min(dated))} to {_iso(max(dated))})"
-    )
+    first, last = _iso(min(dated)), _iso(max(dated))
+    span = f"run from {first} to {last}" if first != last else f"are all {first}"
+    return f"no article is {wanted} (published dates in the index {span})"
 
 
 def _iso(day: int) -> str:

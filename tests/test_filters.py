@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from rag.batch import read_questions
+from rag.bm25 import Columns
 from rag.errors import RagError
-from rag.pipeline import MAX_K, Pipeline, checked_filters, checked_k, closest
+from rag.pipeline import MAX_K, Pipeline, check_matches, checked_filters, checked_k, closest
 from rag.settings import Settings
 from rag.types import Filters
 from tests.conftest import ingest, write
@@ -85,6 +86,17 @@ def test_a_date_range_without_articles_names_the_dates_the_index_has(dated: Pipe
     assert asked(dated, until="2024-12-31").startswith(
         "no article is published on or before 2024-12-31 (published dates"
     )
+
+
+def test_an_index_of_one_date_is_said_to_have_only_that_date() -> None:
+    columns = Columns(ids=["p1", "p2"], articles=["a", "b"], outlets=["A", "B"], days=[20250303, 0])
+    with pytest.raises(RagError) as raised:
+        check_matches(Filters(since="2025-03-10"), columns)
+    assert str(raised.value) == (
+        "no article is published on or after 2025-03-10 (published dates in the index are all "
+        "2025-03-03)"
+    )
+    check_matches(Filters(outlets=("A",), since="2025-03-03"), columns)  # matches: no error
 
 
 def test_filters_that_each_match_but_not_together_are_said_plainly(dated: Pipeline) -> None:
