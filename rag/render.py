@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 
 from rag.types import Answer, Source
 
@@ -44,15 +45,22 @@ def mode_line(answer: Answer) -> str:
 
 
 def source_lines(source: Source, color: bool) -> list[str]:
-    """Heading (number, title, outlet, date) and the passage with its spans marked."""
-    meta = source.passage.metadata
-    title = meta.get("title") or source.passage.article_id
-    where = ", ".join(v for v in (meta.get("outlet"), meta.get("published")) if v)
-    heading = f"[{source.number}] {title}" + (f" — {where}" if where else "")
-    also = [p.metadata.get("title") or p.article_id for p in source.also_in]
+    """Heading (number, title, outlet, date), the articles that repeat the passage, and the
+    passage with its spans marked."""
+    passage = source.passage
+    heading = f"[{source.number}] {article_label(passage.metadata, passage.article_id)}"
+    also = [article_label(p.metadata, p.article_id) for p in source.also_in]
     lines = [heading] + ([f"    also in: {'; '.join(also)}"] if also else [])
-    body = marked(source.passage.text, source.spans, *_MARKS[color])
+    body = marked(passage.text, source.spans, *_MARKS[color])
     return lines + textwrap.wrap(body, 88, initial_indent="    ", subsequent_indent="    ")
+
+
+def article_label(metadata: Mapping[str, str], article_id: str) -> str:
+    """An article as a reader tells it apart: "Title — Outlet, 2025-03-04", with what is
+    known (the id stands in for a missing title)."""
+    title = metadata.get("title") or article_id
+    where = ", ".join(v for v in (metadata.get("outlet"), metadata.get("published")) if v)
+    return f"{title} — {where}" if where else title
 
 
 def marked(text: str, spans: tuple[tuple[int, int], ...], open_: str, close: str) -> str:
