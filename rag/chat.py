@@ -1,30 +1,39 @@
 """The web UI's handlers: chat, export and the library, testable without a browser.
 
-The layout that wires them to widgets is ``rag.ui.create_app``.
+The layout that wires them to widgets is ``rag.ui.create_app``. A conversation is a list of
+``Turn``: every answer with the filters, k and time it was asked with.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
+import hashlib
 import os
-import tempfile
 import threading
-from collections import Counter
 from collections.abc import Generator, Iterator, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from rag.errors import LLMError, RagError, StoreError
-from rag.pipeline import Pipeline, checked_filters
+from rag.pipeline import Pipeline, checked_filters, checked_k
 from rag.settings import Settings
 from rag.types import Answer, Filters
-from rag.webview import answer_html, conversation_json, conversation_markdown, sources_html
+from rag.webview import (
+    Turn,
+    answer_html,
+    conversation_json,
+    conversation_markdown,
+    sources_html,
+)
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 Message = dict[str, str]
+#: What ``respond`` yields: the chat, the sources panel, the conversation, the question box.
+Step = tuple[list[Message], Any, list[Turn], str]
 #: Where uploaded files go, inside the corpus folder.
 UPLOADS = "uploads"
 #: Seconds an upload waits for another ingest to finish before it is refused.
@@ -60,19 +69,23 @@ class ChatApp:
     def ask(
         self,
         question: str,
-        outlets: list[str] | None = None,
-        articles: list[str] | None = None,
+        outlets: list[str] | str | None = None,
+        articles: list[str] | str | None = None,
         since: str = "",
         until: str = "",
-        k: int = 0,
+        k: int | None = None,
     ) -> dict[str, Any]:
         """The app's API: one question answered as ``rag batch`` writes it (the ``Answer``
-        as JSON), with a ``warning`` when the LLM failed and the offline answerer stood in."""
+        as JSON), with a ``warning`` when the LLM failed and the offline answerer stood in.
+        ``outlets`` and ``articles`` take one name or a list; ``k`` is checked as
+        ``rag ask --k`` is."""
         import gradio as gr
 
         try:
-            filters = checked_filters(outlets or (), articles or (), since, until)
-            pipeline, top = self.pipeline(), k or None
+            top = checked_k(k)
+            chosen = names(outlets, "outlets"), names(articles, "articles")
+            filters = checked_filters(*chosen, since, until)
+            pipeline = self.pipeline()
             try:
                 answer, warning = pipeline.ask(question, [], filters, top), ""
             except LLMError as exc:
@@ -86,68 +99,91 @@ class ChatApp:
         self,
         question: str,
         chat: list[Message],
-        answers: list[Answer],
+        turns: list[Turn],
         outlets: Sequence[str] = (),
         articles: Sequence[str] = (),
         since: str = "",
         until: str = "",
         k: float | None = None,
-    ) -> Iterator[tuple[list[Message], str, list[Answer], str]]:
-        """Stream the answer into the chat, then show it checked, with its sources."""
+    ) -> Iterator[Step]:
+        """Stream the answer into the chat, then show it checked, with its sources (the
+        panel keeps the earlier answers' sources meanwhile)."""
+        import gradio as gr
+
         chat = [*chat, {"role": "user", "content": question}]
+        asked = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         try:
-            filters = checked_filters(outlets, articles, since, until)
-            history = [m for a in answers for m in exchange(a)]
-            answer, warning = yield from self._stream(question, chat, answers, history, filters, k)
+            filters, top = checked_filters(outlets, articles, since, until), checked_k(k)
+            history = [m for t in turns for m in exchange(t.answer)]
+            answer, warning = yield from self._stream(question, chat, turns, history, filters, top)
         except RagError as exc:
             note = f'<p class="error">{escape(str(exc))}</p>'
-            yield [*chat, {"role": "assistant", "content": note}], sources_html(None), answers, ""
+            yield [*chat, {"role": "assistant", "content": note}], gr.skip(), turns, ""
             return
-        shown = (f'<p class="error">{escape(warning)}</p>' if warning else "") + answer_html(answer)
-        final = [*chat, {"role": "assistant", "content": shown}]
-        yield final, self.sources(answer), [*answers, answer], ""
+        turn = Turn(answer, filters, top or self.pipeline().settings.top_k, asked)
+        turns = [*turns, turn]
+        shown = answer_html(answer, len(turns))
+        shown = (f'<p class="error">{escape(warning)}</p>' if warning else "") + shown
+        yield [*chat, {"role": "assistant", "content": shown}], self.sources(turns), turns, ""
 
     def _stream(
         self,
         question: str,
         chat: list[Message],
-        answers: list[Answer],
+        turns: list[Turn],
         history: list[Message],
         filters: Filters,
-        k: float | None,
-    ) -> Generator[tuple[list[Message], str, list[Answer], str], None, tuple[Answer, str]]:
+        top: int | None,
+    ) -> Generator[Step, None, tuple[Answer, str]]:
         """Partial answers as the answerer writes; returns the answer and a warning (the LLM
         failed and the extractive answerer stood in)."""
-        pipeline, text, top = self.pipeline(), "", int(k) if k else None
+        import gradio as gr
+
+        pipeline, text = self.pipeline(), ""
         try:
             for item in pipeline.stream(question, history, filters, top):
                 if isinstance(item, Answer):
                     return item, ""
                 text += item
                 partial = {"role": "assistant", "content": escape(text) + " …"}
-                yield [*chat, partial], sources_html(None), answers, ""
+                yield [*chat, partial], gr.skip(), turns, ""
         except LLMError as exc:
             offline = pipeline.offline().ask(question, history, filters, top)
             return offline, f"{exc}; answered offline instead."
         raise RagError("the answer ended without a result")
 
-    def sources(self, answer: Answer) -> str:
+    def sources(self, turns: Sequence[Turn]) -> str:
+        """The sources panel: every answer's cards, the last answer's shown."""
         from rag.library import whole_articles
 
         store = self.pipeline().retriever.store
-        ids = [s.passage.article_id for s in answer.sources]
-        return sources_html(answer, whole_articles(store, ids))
+        ids = [s.passage.article_id for t in turns for s in t.answer.sources]
+        return sources_html([t.answer for t in turns], whole_articles(store, ids))
 
-    def new_chat(self) -> tuple[list[Message], str, list[Answer], str]:
-        return [], sources_html(None), [], ""
+    def new_chat(self) -> tuple[list[Message], str, list[Turn], str]:
+        return [], sources_html([]), [], ""
 
-    def export(self, answers: list[Answer], kind: str) -> str:
-        """A file holding the conversation and its sources (``md`` or ``json``)."""
-        text = conversation_markdown(answers) if kind == "md" else conversation_json(answers)
-        folder = Path(tempfile.mkdtemp(prefix="rag-export-"))
+    def export(self, turns: Sequence[Turn], kind: str) -> str:
+        """The conversation and its sources as a file (``md`` or ``json``), made when asked
+        for, in Gradio's file cache (a folder named by its content, as Gradio keeps files;
+        the app clears them with the cache)."""
+        from gradio.utils import get_upload_folder
+
+        text = conversation_markdown(turns) if kind == "md" else conversation_json(turns)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:32]
+        folder = Path(get_upload_folder()) / "rag-conversations" / digest
+        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"conversation.{kind}"
         path.write_text(text, encoding="utf-8")
         return str(path)
+
+    def choices(self) -> tuple[list[str], list[tuple[str, str]], list[list[Any]]]:
+        """What the index holds now: outlets and (label, id) articles to filter by, and the
+        library's rows."""
+        from rag.library import article_choices, outlet_choices
+
+        rows = self.library()
+        return outlet_choices(rows), article_choices(rows), rows
 
     # library ------------------------------------------------------------------------
 
@@ -203,12 +239,12 @@ def exchange(answer: Answer) -> list[Message]:
     ]
 
 
-def example_questions(rows: Sequence[Sequence[Any]], count: int = 3) -> list[str]:
-    """Questions about the names that recur most in the indexed titles."""
-    names = Counter(
-        word.strip("?,.:;—“”\"'")
-        for row in rows
-        for word in str(row[0]).split()
-        if word[:1].isupper() and len(word.strip("?,.:;—“”\"'")) > 3
-    )
-    return [f"What is said about {name}?" for name, _ in names.most_common(count)]
+def names(value: object, option: str) -> tuple[str, ...]:
+    """Outlet or article names given as one name or a list of them (none: empty)."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise RagError(f"{option} must be a name or a list of names, not {value!r}")

@@ -1,15 +1,18 @@
-"""What the index holds, article by article, and new files brought into the corpus safely."""
+"""What the index holds, article by article (rows, filter choices, example questions), and
+new files brought into the corpus safely."""
 
 from __future__ import annotations
 
 import re
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rag.corpus import READERS
 from rag.errors import RagError
+from rag.render import article_label
 from rag.store import Store, to_passage
 from rag.webview import article_text
 
@@ -33,6 +36,25 @@ def list_articles(store: Store) -> list[list[Any]]:
             row[3] += 1
         offset += len(got["ids"])
     return sorted(rows.values(), key=lambda row: (str(row[0]).lower(), row[4]))
+
+
+def outlet_choices(rows: Sequence[Sequence[Any]]) -> list[str]:
+    """The outlets of the library rows, sorted."""
+    return sorted({str(row[1]) for row in rows if row[1]})
+
+
+def article_choices(rows: Sequence[Sequence[Any]]) -> list[tuple[str, str]]:
+    """(label, article id) per library row: "Title — Outlet, date", and the id as well
+    where two articles would still read the same (a syndicated copy)."""
+    labels = [
+        article_label({"title": row[0], "outlet": row[1], "published": row[2]}, str(row[4]))
+        for row in rows
+    ]
+    twice = {label for label, count in Counter(labels).items() if count > 1}
+    return [
+        (f"{label} ({row[4]})" if label in twice else label, str(row[4]))
+        for label, row in zip(labels, rows, strict=True)
+    ]
 
 
 def whole_articles(store: Store, article_ids: Sequence[str]) -> dict[str, str]:
@@ -78,3 +100,36 @@ def accept_upload(source: Path, name: str, folder: Path, max_bytes: int) -> Path
         raise RagError(f"{name!r} would be written outside the corpus folder")
     shutil.copyfile(source, target)
     return target
+
+
+#: Where a headline's parts meet: "Kicker — main", "Main | Site", "Topic: main".
+_HEADLINE_PARTS = re.compile(r"\s+[—–|-]\s+|:\s+")
+#: A question inside a headline, from the start of its part to its question mark.
+_ASKED = re.compile(
+    r"^\s*((?:what|who|whom|whose|which|why|how|when|where|is|are|was|were|can|could|will"
+    r"|would|should|does|do|did|has|have)\b[^?]*\?)",
+    re.IGNORECASE,
+)
+#: Fewest words a headline part needs to be asked about (one name alone reads badly).
+_MIN_WORDS = 3
+_MAX_CHARS = 90
+
+
+def example_questions(rows: Sequence[Sequence[Any]], count: int = 3) -> list[str]:
+    """Questions a reader could ask of the indexed articles, made from their titles: a
+    question a headline asks itself, else one about the article's main headline part."""
+    asked, about = [], []
+    for row in rows:
+        title, outlet = " ".join(str(row[0]).split()), " ".join(str(row[1]).split())
+        if not title or "<" in title or ">" in title:
+            continue
+        parts = [p.strip() for p in _HEADLINE_PARTS.split(title) if p.strip()]
+        found = [m.group(1) for m in map(_ASKED.match, parts) if m]
+        if found:
+            asked.append(found[0][0].upper() + found[0][1:])
+            continue
+        main = max(parts, key=lambda p: len(p.split()), default="").rstrip(".!;,")
+        if len(main.split()) >= _MIN_WORDS and len(main) <= _MAX_CHARS:
+            whose = f"the {outlet} article" if outlet else "the article"
+            about.append(f"What does {whose} “{main}” say?")
+    return list(dict.fromkeys([*asked, *about]))[:count]

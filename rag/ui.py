@@ -1,19 +1,28 @@
-"""The web UI's layout: chat on the left, the current answer's sources on the right, and a
-library tab. ``create_app`` returns the Blocks; ``app.py`` launches them."""
+"""The web UI's layout: chat on the left, the answers' sources on the right, and a library
+tab. ``create_app`` returns the Blocks; ``app.py`` launches them.
+
+Only ``/ask`` is offered as an API: every other event is private to the page. The filter
+choices and the library are read from the index whenever the page loads and after an
+upload, so articles ingested meanwhile (here or by ``rag ingest``) can be chosen.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rag.chat import ChatApp, example_questions
+from rag.chat import ChatApp
 from rag.corpus import READERS
-from rag.library import COLUMNS
+from rag.library import COLUMNS, example_questions
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.webview import sources_html
 
 #: Questions answered at once (by the chat and the API each); more wait in Gradio's queue.
 CONCURRENCY = 4
+#: Every event but /ask: not listed in the API and not callable by API clients.
+PRIVATE = {"api_visibility": "private"}
+#: Gradio drops the files the app serves (exports, uploads) after an hour, checked hourly.
+CACHE_HOURS = (3600, 3600)
 
 
 def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
@@ -23,19 +32,30 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
     app = ChatApp(settings, pipeline)
     app.warm_up()
     rows = app.library()
-    with gr.Blocks(title="rag — cited answers", analytics_enabled=False) as blocks:
+    blocks = gr.Blocks(
+        title="rag — cited answers", analytics_enabled=False, delete_cache=CACHE_HOURS
+    )
+    with blocks:
         gr.Markdown(f"### Cited answers from the corpus\n{app.describe()}")
         with gr.Tab("Chat"):
-            chat_tab(gr, app, rows)
+            filters = chat_tab(gr, app, rows)
         with gr.Tab("Library"):
-            library_tab(gr, app, rows)
+            table, refreshing = library_tab(gr, app, rows)
+
+        def refresh() -> tuple[Any, Any, list[list[Any]]]:
+            outlets, articles, now = app.choices()
+            return gr.Dropdown(choices=outlets), gr.Dropdown(choices=articles), now
+
+        for event in (blocks.load, *refreshing):
+            event(refresh, None, [*filters, table], **PRIVATE)
         gr.api(app.ask, api_name="ask")
     return blocks.queue(default_concurrency_limit=CONCURRENCY)
 
 
-def chat_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> None:
-    """Chat and controls on the left, sources on the right."""
-    answers = gr.State([])
+def chat_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> list[Any]:
+    """Chat and controls on the left, sources on the right; returns the outlet and article
+    filters (whose choices follow the index)."""
+    turns = gr.State([])
     with gr.Row():
         with gr.Column(scale=3):
             chat = gr.Chatbot(elem_id="chat", height=520, label="Conversation")
@@ -45,29 +65,50 @@ def chat_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> None:
             with gr.Row():
                 ask = gr.Button("Ask", variant="primary", elem_id="ask")
                 new = gr.Button("New conversation", elem_id="new-chat")
-            gr.Examples(example_questions(rows), inputs=[question], label="Examples")
+            examples = example_questions(rows)
+            if examples:
+                gr.Examples(examples, inputs=[question], label="Examples", **PRIVATE)
             controls = filter_controls(gr, rows)
-            with gr.Row():
-                md = gr.DownloadButton("Export Markdown", elem_id="export-md")
-                js = gr.DownloadButton("Export JSON", elem_id="export-json")
+            export_buttons(gr, app, turns)
         with gr.Column(scale=2):
-            sources = gr.HTML(sources_html(None), elem_id="sources", label="Sources")
-    outputs = [chat, sources, answers, question]
-    inputs = [question, chat, answers, *controls]
+            sources = gr.HTML(sources_html([]), elem_id="sources", label="Sources")
+    outputs = [chat, sources, turns, question]
+    inputs = [question, chat, turns, *controls]
     for trigger in (ask.click, question.submit):
-        done = trigger(app.respond, inputs, outputs)
-        done.then(lambda a: app.export(a, "md"), [answers], [md])
-        done.then(lambda a: app.export(a, "json"), [answers], [js])
-    new.click(app.new_chat, None, outputs)
+        trigger(app.respond, inputs, outputs, **PRIVATE)
+    new.click(app.new_chat, None, outputs, **PRIVATE)
+    return controls[:2]
+
+
+def export_buttons(gr: Any, app: ChatApp, turns: Any) -> None:
+    """ "Export Markdown" and "Export JSON": the file is made on the click, then downloaded
+    through a hidden download button."""
+    with gr.Row():
+        md = gr.Button("Export Markdown", elem_id="export-md")
+        js = gr.Button("Export JSON", elem_id="export-json")
+    file = gr.DownloadButton(visible="hidden", elem_id="export-file")
+    download = "() => document.querySelector('#export-file')?.click()"
+    for button, kind in ((md, "md"), (js, "json")):
+        made = button.click(exporter(app, kind), [turns], [file], **PRIVATE)
+        made.then(None, None, None, js=download, **PRIVATE)
+
+
+def exporter(app: ChatApp, kind: str) -> Any:
+    """The handler that exports the conversation as ``kind`` (md or json)."""
+    return lambda turns: app.export(turns, kind)
 
 
 def filter_controls(gr: Any, rows: list[list[Any]]) -> list[Any]:
     """Outlets, articles, date range and k, in a closed accordion."""
-    outlets = sorted({str(row[1]) for row in rows if row[1]})
-    articles = [(f"{row[0] or row[4]}", str(row[4])) for row in rows]
+    from rag.library import article_choices, outlet_choices
+
     with gr.Accordion("Filters", open=False):
-        outlet = gr.Dropdown(outlets, multiselect=True, label="Outlets", elem_id="outlets")
-        article = gr.Dropdown(articles, multiselect=True, label="Articles", elem_id="articles")
+        outlet = gr.Dropdown(
+            outlet_choices(rows), multiselect=True, label="Outlets", elem_id="outlets"
+        )
+        article = gr.Dropdown(
+            article_choices(rows), multiselect=True, label="Articles", elem_id="articles"
+        )
         with gr.Row():
             since = gr.Textbox(label="Published since (YYYY-MM-DD)", elem_id="since")
             until = gr.Textbox(label="Published until (YYYY-MM-DD)", elem_id="until")
@@ -75,8 +116,9 @@ def filter_controls(gr: Any, rows: list[list[Any]]) -> list[Any]:
     return [outlet, article, since, until, k]
 
 
-def library_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> None:
-    """The indexed articles, and upload of new files."""
+def library_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> tuple[Any, list[Any]]:
+    """The indexed articles, and upload of new files; returns the table and the events
+    after which what the index holds is read again."""
     table = gr.Dataframe(
         rows,
         headers=COLUMNS,
@@ -85,6 +127,7 @@ def library_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> None:
         wrap=True,
         column_widths=["38%", "14%", "12%", "8%", "28%"],
     )
+    reload = gr.Button("Refresh", size="sm", elem_id="refresh-library")
     kinds = sorted(READERS)
     upload = gr.File(
         file_count="multiple",
@@ -99,6 +142,7 @@ def library_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> None:
         files: Any,
         progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008 - Gradio's API
     ) -> Any:
-        return app.ingest(files)  # the ingest's own bars (reading, embedding) are shown
+        return app.ingest(files)[0]  # the ingest's own bars (reading, embedding) are shown
 
-    ingest.click(ingest_with_progress, [upload], [result, table])
+    ingested = ingest.click(ingest_with_progress, [upload], [result], **PRIVATE)
+    return table, [ingested.then, reload.click]

@@ -1,4 +1,5 @@
-"""The web UI in a real browser: ask, follow citations, export, upload, start over.
+"""The web UI in a real browser: ask, follow citations (also an earlier answer's), export,
+upload, see new articles among the filters, start over.
 
 One ``app.py`` server runs for the module on a copy of the seed corpus plus a hostile
 article (HTML in its title and body); Debian's headless Chromium drives it through
@@ -11,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +23,7 @@ from playwright.sync_api import Locator, Page, ViewportSize, expect, sync_playwr
 
 from rag.gold import normalise
 from tests.browser import launch_chromium, running_app
-from tests.conftest import SEEDS, write
+from tests.conftest import SEEDS, rag_command, shell_env, write
 
 pytestmark = pytest.mark.slow
 
@@ -50,9 +52,12 @@ publish the flow of every canal each month.
 UPLOAD_NAME = "aral-ferry.md"
 UPLOAD_TITLE = "Aral Sea ferry line reopens after two decades"
 UPLOAD_QUESTION = "When did the Aral Sea ferry between Moynaq and Aralsk reopen?"
+UPLOAD_OUTLET = "Delta Gazette"
+#: How the article is offered among the filters.
+UPLOAD_LABEL = f"{UPLOAD_TITLE} — {UPLOAD_OUTLET}, 2024-06-11"
 UPLOAD = f"""---
 title: {UPLOAD_TITLE}
-outlet: Delta Gazette
+outlet: {UPLOAD_OUTLET}
 date: 2024-06-11
 ---
 
@@ -61,22 +66,44 @@ carrying forty passengers on its first crossing. The restored northern sea made 
 possible again, the port authority said.
 """
 BAD_NAME = "blank.md"
+ELSEWHERE_TITLE = "Ili river dam talks resume in Almaty"
+ELSEWHERE_LABEL = f"{ELSEWHERE_TITLE} — Ili Herald, 2024-07-01"
+ELSEWHERE = f"""---
+title: {ELSEWHERE_TITLE}
+outlet: Ili Herald
+date: 2024-07-01
+---
+
+Engineers from both sides of the Ili river met in Almaty to resume talks on the dam's
+summer releases, which downstream farmers say have fallen for three years.
+"""
 
 BOT = "#chat [data-testid='bot']"
 USER = "#chat [data-testid='user']"
-CARDS = "#sources .source-card"
+#: The cards of the answer whose sources are shown (each answer's are kept, one group shown).
+CARDS = "#sources .answer-sources.current .source-card"
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app on a fresh index of the seed corpus plus ``hostile.md`` (built at start)."""
+def app_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's folder: ``corpus/`` (the seed corpus plus ``hostile.md``) and ``index/``."""
     root = tmp_path_factory.mktemp("ui")
     corpus = root / "corpus"
     corpus.mkdir()
     for seed in SEEDS:
         shutil.copy(seed, corpus / seed.name)
     write(corpus / "hostile.md", HOSTILE)
-    with running_app(root, RAG_CORPUS_DIR=str(corpus), RAG_INDEX_DIR=str(root / "index")) as url:
+    return root
+
+
+def app_env(root: Path) -> dict[str, str]:
+    return {"RAG_CORPUS_DIR": str(root / "corpus"), "RAG_INDEX_DIR": str(root / "index")}
+
+
+@pytest.fixture(scope="module")
+def app_url(app_root: Path) -> Iterator[str]:
+    """The app on a fresh index of ``app_root``'s corpus (built at start)."""
+    with running_app(app_root, **app_env(app_root)) as url:
         yield url
 
 
@@ -137,10 +164,28 @@ def citation(answer: Locator, n: int) -> Locator:
 
 
 def card_number(card: Locator) -> int:
+    """The source number of a card (its id is aA-sN: source N of the A-th answer)."""
     card_id = card.get_attribute("id") or ""
-    match = re.fullmatch(r"source-(\d+)", card_id)
-    assert match, f"source card id {card_id!r} is not source-N"
+    match = re.fullmatch(r"a\d+-s(\d+)", card_id)
+    assert match, f"source card id {card_id!r} is not aA-sN"
     return int(match.group(1))
+
+
+def card_of(page: Page, link: Locator) -> Locator:
+    """The source card a citation link leads to."""
+    target = link.get_attribute("href") or ""
+    assert re.fullmatch(r"#a\d+-s\d+", target), f"citation href {target!r} is not #aA-sN"
+    return page.locator(f"#sources {target}")
+
+
+def options(page: Page, dropdown: str) -> list[str]:
+    """The choices a dropdown of the (opened) Filters offers."""
+    page.locator(f"{dropdown} input").click()
+    choices = page.get_by_role("option")
+    expect(choices.first).to_be_visible()
+    texts = [text.strip() for text in choices.all_inner_texts()]
+    page.keyboard.press("Escape")
+    return texts
 
 
 def shown_text(locator: Locator) -> str:
@@ -199,10 +244,11 @@ def test_question_gets_a_cited_extractive_answer_and_source_cards(page: Page) ->
     assert normalise(last[:80]) in normalise(details.inner_text())
     details.locator("summary").click()
 
-    # Each link names its card: text [n], href="#source-n" (the chat's sanitiser keeps href).
+    # Each link names its card: text [n], href="#aA-sn" (the chat's sanitiser keeps href).
     for link in links.all():
         n = link.inner_text().strip()[1:-1]
-        assert link.get_attribute("href") == f"#source-{n}"
+        assert re.fullmatch(rf"#a\d+-s{n}", link.get_attribute("href") or "")
+        expect(card_of(page, link)).to_be_visible()
 
 
 def test_clicking_a_citation_marks_and_shows_only_its_card(page: Page) -> None:
@@ -215,7 +261,7 @@ def test_clicking_a_citation_marks_and_shows_only_its_card(page: Page) -> None:
     for n in order:
         page.evaluate("window.scrollTo(0, 0)")
         citation(answer, n).click()
-        card = page.locator(f"#sources #source-{n}")
+        card = card_of(page, citation(answer, n))
         expect(card).to_have_class(re.compile(r"(^|\s)marked(\s|$)"))
         expect(card).to_be_in_viewport()
         expect(page.locator(f"{CARDS}.marked")).to_have_count(1)
@@ -252,6 +298,34 @@ def test_hostile_markup_in_a_source_is_shown_as_text(page: Page) -> None:
     expect(sources).to_contain_text("<script>window.__pwned=1</script>", use_inner_text=True)
     expect(sources).to_contain_text("<img src=x", use_inner_text=True)
     no_injected_markup(page)
+
+
+def test_a_citation_in_an_earlier_answer_shows_that_answers_source(page: Page) -> None:
+    page.get_by_role("tab", name="Chat").click()
+    if page.locator(BOT).count():  # answer numbers start again at 1
+        page.locator("#new-chat").click()
+        expect(page.locator(BOT)).to_have_count(0)
+    first = ask(page, QUESTION)
+    first_title = page.locator(CARDS).first.locator(".source-title").inner_text()
+    second = ask(page, HOSTILE_QUESTION)
+    second_title = page.locator(CARDS).first.locator(".source-title").inner_text()
+    assert first_title.startswith("[1]") and second_title.startswith("[1]")
+    assert first_title != second_title, "both answers cite the same article first"
+
+    for answer, title, other in ((first, first_title, second), (second, second_title, first)):
+        page.evaluate("window.scrollTo(0, 0)")
+        citation(answer, 1).click()
+        marked = page.locator("#sources .source-card.marked")
+        expect(marked).to_have_count(1)
+        expect(marked.locator(".source-title")).to_have_text(title)
+        expect(marked).to_be_visible()
+        expect(marked).to_be_in_viewport()
+        # The panel shows the clicked answer's sources, and only those.
+        expect(page.locator(CARDS)).to_have_count(len(cited_numbers(answer)))
+        expect(page.locator("#sources .source-card:visible")).to_have_count(
+            len(cited_numbers(answer))
+        )
+        expect(card_of(page, citation(other, 1))).to_be_hidden()
 
 
 def test_library_upload_adds_good_files_and_names_bad_ones(page: Page, tmp_path: Path) -> None:
@@ -291,10 +365,41 @@ def test_library_upload_adds_good_files_and_names_bad_ones(page: Page, tmp_path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "screenshot-library.png"), full_page=True)
 
-    # The uploaded article is answerable at once.
+    # The uploaded article can be chosen among the filters, and is answerable at once.
     page.get_by_role("tab", name="Chat").click()
+    page.get_by_text("Filters", exact=True).click()
+    assert UPLOAD_LABEL in options(page, "#articles")
+    assert UPLOAD_OUTLET in options(page, "#outlets")
+    page.get_by_text("Filters", exact=True).click()
     ask(page, UPLOAD_QUESTION)
     expect(page.locator(f"{CARDS} .source-title", has_text=UPLOAD_TITLE)).not_to_have_count(0)
+
+
+def test_articles_ingested_by_another_process_are_offered_after_a_reload(
+    page: Page, app_root: Path
+) -> None:
+    write(app_root / "corpus" / "elsewhere.md", ELSEWHERE)
+    done = subprocess.run(
+        rag_command("ingest"),
+        cwd=app_root,
+        env=shell_env(**app_env(app_root)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "1 added" in done.stdout, done.stdout
+    page.get_by_role("tab", name="Chat").click()
+    page.get_by_text("Filters", exact=True).click()
+    assert ELSEWHERE_LABEL not in options(page, "#articles")  # the page was loaded before
+    page.reload()
+    expect(page.locator("#question textarea")).to_be_visible()
+    page.get_by_text("Filters", exact=True).click()
+    eventually(lambda: None if ELSEWHERE_LABEL in options(page, "#articles") else "not offered")
+    assert "Ili Herald" in options(page, "#outlets")
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#library")).to_contain_text(ELSEWHERE_TITLE)
 
 
 def test_new_chat_clears_the_chat_and_the_sources(page: Page) -> None:

@@ -1,0 +1,55 @@
+"""The app's HTTP API as a client sees it: only /ask is offered, and it checks what it is
+given as `rag ask` does. The app runs in this process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from rag.settings import Settings
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "What leverage does Moscow have over Astana?"
+
+
+@pytest.fixture(scope="module")
+def url(seed_index: Settings) -> Iterator[str]:
+    from rag.ui import create_app
+
+    port = free_port()
+    blocks = create_app(seed_index)
+    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        blocks.close()
+
+
+def test_only_ask_is_listed(url: str) -> None:
+    from gradio_client import Client
+
+    with urllib.request.urlopen(f"{url}/gradio_api/info", timeout=30) as response:
+        info = json.load(response)
+    assert list(info["named_endpoints"]) == ["/ask"] and info["unnamed_endpoints"] == {}
+    listed = Client(url, verbose=False).view_api(print_info=False, return_format="dict")
+    assert isinstance(listed, dict) and list(listed["named_endpoints"]) == ["/ask"]
+
+
+def test_ask_refuses_a_bad_k_and_takes_one_outlet_as_a_string(url: str) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    from rag.pipeline import MAX_K
+
+    client = Client(url, verbose=False)
+    for k in (0, "abc"):
+        with pytest.raises(AppError, match=f"k must be at least 1 and at most {MAX_K}, not"):
+            client.predict(question=QUESTION, k=k, api_name="/ask")
+    got = client.predict(question=QUESTION, outlets="Caliber.Az", k=2, api_name="/ask")
+    assert got["sources"] and len(got["retrieved"]) <= 2
+    assert {p["metadata"]["outlet"] for p in got["retrieved"]} == {"Caliber.Az"}
