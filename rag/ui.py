@@ -21,8 +21,9 @@ from rag.webview import sources_html
 CONCURRENCY = 4
 #: Every event but /ask: not listed in the API and not callable by API clients.
 PRIVATE = {"api_visibility": "private"}
-#: Gradio drops the files the app serves (exports, uploads) after an hour, checked hourly.
-CACHE_HOURS = (3600, 3600)
+#: Gradio drops the files it served (exports, uploads) a day old, checked hourly, and all of
+#: them when the app stops.
+CACHE_CLEANING = (3600, 86400)
 
 
 def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
@@ -33,7 +34,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
     app.warm_up()
     rows = app.library()
     blocks = gr.Blocks(
-        title="rag — cited answers", analytics_enabled=False, delete_cache=CACHE_HOURS
+        title="rag — cited answers", analytics_enabled=False, delete_cache=CACHE_CLEANING
     )
     with blocks:
         gr.Markdown(f"### Cited answers from the corpus\n{app.describe()}")
