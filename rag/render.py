@@ -49,6 +49,8 @@ def source_lines(source: Source, color: bool) -> list[str]:
     passage with its spans marked."""
     passage = source.passage
     heading = f"[{source.number}] {article_label(passage.metadata, passage.article_id)}"
+    if source.page is not None:
+        heading += f", p. {source.page}"
     also = [article_label(p.metadata, p.article_id) for p in source.also_in]
     lines = [heading] + ([f"    also in: {'; '.join(also)}"] if also else [])
     body = marked(passage.text, source.spans, *_MARKS[color])

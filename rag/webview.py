@@ -127,7 +127,8 @@ def source_card(source: Source, article: str | None, answer: int = 1) -> str:
     passage = source.passage
     meta = passage.metadata
     title = escape(meta.get("title") or passage.article_id)
-    where = escape(" · ".join(v for v in (meta.get("outlet"), meta.get("published")) if v))
+    page = f"p. {source.page}" if source.page is not None else None
+    where = escape(" · ".join(v for v in (meta.get("outlet"), meta.get("published"), page) if v))
     body = escaped_marked(passage.text, source.spans)
     also = ""
     if source.also_in:

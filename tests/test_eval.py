@@ -98,9 +98,7 @@ class WordJudge:
     def __init__(self) -> None:
         self.calls: list[tuple[str, tuple[str, ...]]] = []
 
-    def entails(
-        self, sentence: str, passages: Sequence[str], headers: Sequence[str] = ()
-    ) -> bool:
+    def entails(self, sentence: str, passages: Sequence[str], headers: Sequence[str] = ()) -> bool:
         self.calls.append((sentence, tuple(passages)))
         words = " ".join(passages).lower().replace(".", " ").split()
         return all(word in words for word in sentence.lower().rstrip(".").split())

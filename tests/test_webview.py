@@ -96,3 +96,15 @@ def test_the_markdown_export_says_how_each_question_was_asked() -> None:
     assert "## Who met?\n\n*Asked T1 · k = 6 · no filters*\n" in text
     assert "*Asked T2 · k = 3 · outlets: A, B; articles: x.md; since 2024-01-01*" in text
     assert conversation_markdown([]) == "No questions asked yet.\n"
+
+
+def test_a_pdf_source_shows_the_page_of_its_quoted_span() -> None:
+    text = "First page ends here. Second page starts here."
+    report = Passage("r#0", "report.pdf", 0, text, 0, len(text), "report.pdf", 1,
+                     {"title": "Dam report"}, page_breaks=(22,))  # fmt: skip
+    source = Source(1, report, ((22, len(text)),), (), (2,))
+    assert "p. 2" in source_card(source, None)
+    shown = Answer("Which page?", "", (Sentence("Second page starts here.", (1,), 1.0, True),),
+                   (source,), "extractive", "extractive")  # fmt: skip
+    assert "[1] Dam report, p. 2\n" in render_answer(shown)
+    assert report.page_at(0) == 1 and report.page_at(30) == 2
