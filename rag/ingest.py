@@ -24,7 +24,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from rag.corpus import SourceFile, discover, read_file, source_name
+from rag.corpus import SUFFIXES, SourceFile, discover, read_file, source_name
 from rag.embeddings import Embedder, Vectors, create_embedder
 from rag.prefetch import prefetch
 from rag.settings import Settings
@@ -170,7 +170,7 @@ class Ingestor:
             self._plan_file(sf, articles, claimed, plan, report)
             if sf.errors:
                 plan.keep.update(owned)
-        roots = [source_name(p) for p in paths]
+        roots = _roots(paths, files, report)
         found = {source_name(p) for p in files}
         plan.remove = [
             aid
@@ -295,6 +295,18 @@ def _groups(
             group, count = [], 0
     if group:
         yield group
+
+
+def _roots(paths: Sequence[Path], files: Sequence[Path], report: IngestReport) -> list[str]:
+    """The sources of the given ``paths`` that exist, under which articles whose file is gone
+    are removed (a path that is missing is a failure, and its articles stay); a folder with
+    no file to read is named in a warning."""
+    for path in paths:
+        if path.is_dir() and not any(path in f.parents for f in files):
+            kinds = ", ".join(sorted(SUFFIXES))
+            reason = f"no files to ingest in this folder (it reads {kinds})"
+            report.warnings.append(FileError(source_name(path), reason))
+    return [source_name(p) for p in paths if p.exists()]
 
 
 def _under(source: str, roots: Sequence[str]) -> bool:

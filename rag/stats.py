@@ -13,8 +13,9 @@ def index_stats(settings: Settings) -> dict[str, Any]:
     """Location, build settings and counts of the index that ``settings`` point at."""
     client = open_client(settings)
     stats: dict[str, Any] = {"index": location(settings), "collection": settings.collection}
+    empty = f"the index is empty; put articles in {settings.corpus_dir}/ and run `rag ingest`"
     if not has_collection(client, settings.collection):
-        return {**stats, "articles": 0, "passages": 0, "sources": 0, "note": "empty index"}
+        return {**stats, "articles": 0, "passages": 0, "sources": 0, "note": empty}
     store = Store(client, settings.collection, None)
     built = store.fingerprint()
     articles, _ = store.load_records()
@@ -26,6 +27,8 @@ def index_stats(settings: Settings) -> dict[str, Any]:
         passages=store.count(),
         sources=len({record.source for record in articles.values()}),
     )
+    if not stats["passages"]:
+        stats["note"] = empty
     if pending:
         stats["pending"] = f"{pending} articles half-ingested; run `rag ingest` to finish"
     expected = fingerprint(settle(settings, built.get("rag:embedder")))

@@ -286,7 +286,8 @@ class Store:
         scanned = list(self.scan())
         passages = [p for p, _ in scanned]
         dims = len(scanned[0][1]) if scanned else 0
-        vectors = np.asarray([v for _, v in scanned], dtype=np.float32).reshape(-1, dims)
+        rows = [v for _, v in scanned]
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), dims)  # (0, 0) if empty
         columns = bm25.Columns(
             ids=[p.id for p in passages],
             articles=[p.article_id for p in passages],
