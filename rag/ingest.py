@@ -16,8 +16,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
+import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,20 +135,21 @@ class Ingestor:
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
         """Ingest ``paths``; files that vanished from under them are removed from the index."""
-        started = time.perf_counter()
-        report = IngestReport()
-        plan = self.plan(paths, report)
-        if plan.todo or plan.remove:
-            self.store.clear_stamp()
-        if plan.todo:
-            self._apply(plan, report)
-        self._remove(plan, report)
-        if self.store.stamp() is None:
-            self.store.refresh_sidecar()
-        self.store.put_sources(plan.complete_sources)
-        report.passages = self.store.count()
-        report.seconds = time.perf_counter() - started
-        return report
+        with quiet(bars=self._shows_bars()):
+            started = time.perf_counter()
+            report = IngestReport()
+            plan = self.plan(paths, report)
+            if plan.todo or plan.remove:
+                self.store.clear_stamp()
+            if plan.todo:
+                self._apply(plan, report)
+            self._remove(plan, report)
+            if self.store.stamp() is None:
+                self.store.refresh_sidecar()
+            self.store.put_sources(plan.complete_sources)
+            report.passages = self.store.count()
+            report.seconds = time.perf_counter() - started
+            return report
 
     # planning -----------------------------------------------------------------
 
@@ -265,6 +270,9 @@ class Ingestor:
     def _bar(self, items: Sequence[Any], desc: str, unit: str) -> Iterator[Any]:
         yield from tqdm(items, desc=desc, unit=unit, disable=self._disabled(len(items)))
 
+    def _shows_bars(self) -> bool:
+        return sys.stderr.isatty() if self.progress is None else self.progress
+
     def _disabled(self, size: int) -> bool | None:
         if self.progress is None:
             return None if size > 1 else True
@@ -307,6 +315,50 @@ def _roots(paths: Sequence[Path], files: Sequence[Path], report: IngestReport) -
             reason = f"no files to ingest in this folder (it reads {kinds})"
             report.warnings.append(FileError(source_name(path), reason))
     return [source_name(p) for p in paths if p.exists()]
+
+
+@contextmanager
+def quiet(bars: bool) -> Iterator[None]:
+    """Keep what libraries log or warn (pypdf on a damaged PDF, ONNX Runtime's quantizer)
+    off standard error while an ingest runs, and their progress bars too unless ``bars``:
+    the ingest's own lines are all it prints."""
+    with warnings.catch_warnings(), _logging_kept_quiet(), _library_bars(bars):
+        warnings.simplefilter("ignore")
+        yield
+
+
+@contextmanager
+def _logging_kept_quiet() -> Iterator[None]:
+    """Where nothing handles log records (a ``rag`` process), drop them instead of letting
+    Python print warnings, or a library's ``logging.basicConfig()`` print them all; logging
+    that is configured is left as it is."""
+    root, silent = logging.getLogger(), logging.NullHandler()
+    if not root.handlers:
+        root.addHandler(silent)
+    try:
+        yield
+    finally:
+        root.removeHandler(silent)
+
+
+@contextmanager
+def _library_bars(bars: bool) -> Iterator[None]:
+    """The Hugging Face libraries' progress bars (loading a model's weights) off, unless
+    ``bars``; back on after."""
+    import huggingface_hub.utils as hub
+
+    if bars or hub.are_progress_bars_disabled():
+        yield
+        return
+    hub.disable_progress_bars()  # transformers imported from now on starts with them off
+    if loaded := sys.modules.get("transformers.utils.logging"):
+        loaded.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hub.enable_progress_bars()
+        if loaded := sys.modules.get("transformers.utils.logging"):
+            loaded.enable_progress_bar()
 
 
 def _under(source: str, roots: Sequence[str]) -> bool:
