@@ -206,9 +206,28 @@ def save(sidecar: Sidecar, root: Path, name: str) -> None:
     tmp = root / f"{name}.current.{os.getpid()}"
     tmp.write_text(folder.name, encoding="utf-8")
     os.replace(tmp, pointer)
-    for old in root.glob(f"{name}.*.*"):
-        if old.is_dir() and old != folder:
+    for old in _folders(root, name):
+        if old != folder:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def remove(root: Path, name: str) -> None:
+    """Delete every snapshot of the collection ``name`` under ``root``."""
+    (root / f"{name}.current").unlink(missing_ok=True)
+    for old in _folders(root, name):
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def saved(root: Path) -> set[str]:
+    """The names of the collections with a snapshot under ``root``."""
+    return {p.name.removesuffix(".current") for p in root.glob("*.current")}
+
+
+def _folders(root: Path, name: str) -> list[Path]:
+    """The snapshot folders of ``name`` (``NAME.STAMP.PID``), not those of a collection
+    whose name starts with it (``NAME.g1a2b….STAMP.PID``)."""
+    shape = re.compile(re.escape(name) + r"\.[^.]+\.\d+")
+    return [p for p in root.glob(f"{name}.*.*") if p.is_dir() and shape.fullmatch(p.name)]
 
 
 def load(root: Path, name: str) -> Sidecar | None:

@@ -9,6 +9,9 @@ the next run finishes, so no passage is duplicated or orphaned.
 The BM25 sidecar follows the collection: the stamp is cleared before any change and the
 sidecar rebuilt under a new stamp after it, so a run killed midway leaves no stamp and
 the next run (or any reader) rebuilds the sidecar.
+
+A rebuild writes a new generation of the index and publishes it when it is complete
+(``rag/generations.py``): until then questions use the index as it was.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from rag.embeddings import Embedder, Vectors, create_embedder
 from rag.prefetch import prefetch
 from rag.settings import Settings
 from rag.split import Splitter
-from rag.store import ArticleRecord, SourceRecord, Store, open_store
+from rag.store import ArticleRecord, SourceRecord, Store, open_rebuild, open_store
 from rag.types import Article, FileError, Passage
 
 
@@ -112,8 +115,9 @@ class Ingestor:
     def from_settings(
         cls, settings: Settings, progress: bool | None = None, rebuild: bool = False
     ) -> Ingestor:
-        """An ingestor on the index and embedder that ``settings`` select."""
-        store = open_store(settings, rebuild=rebuild)
+        """An ingestor on the index and embedder that ``settings`` select; with ``rebuild``,
+        on a new generation of the index that questions use once the run completes."""
+        store = open_rebuild(settings) if rebuild else open_store(settings)
         settings = store.settings or settings
         return cls(settings, store, lambda: create_embedder(settings), progress)
 
@@ -134,7 +138,8 @@ class Ingestor:
             return cls.from_settings(settings, progress, rebuild).run(paths)
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
-        """Ingest ``paths``; files that vanished from under them are removed from the index."""
+        """Ingest ``paths``; files that vanished from under them are removed from the index.
+        A rebuild's new generation of the index is published at the end, whole."""
         with quiet(bars=self._shows_bars()):
             started = time.perf_counter()
             report = IngestReport()
@@ -147,6 +152,7 @@ class Ingestor:
             if self.store.stamp() is None:
                 self.store.refresh_sidecar()
             self.store.put_sources(plan.complete_sources)
+            self.store.publish()
             report.passages = self.store.count()
             report.seconds = time.perf_counter() - started
             return report

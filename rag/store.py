@@ -1,4 +1,5 @@
-"""The Chroma index: passages with their vectors, and the record of what was ingested."""
+"""The Chroma index: passages with their vectors, and the record of what was ingested, in
+the collections of the index's live generation (``rag/generations.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from rag import bm25
+from rag import bm25, generations
 from rag.chroma import Remote as Remote
 from rag.chroma import has_collection as has_collection
 from rag.chroma import location as location
@@ -55,27 +56,47 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
 
 
 def open_store(settings: Settings, rebuild: bool = False) -> Store:
-    """The store these settings point at, refusing an index built with other settings.
+    """The store these settings point at (its live generation), refusing an index built
+    with other settings; ``rebuild`` deletes every generation first (an empty index).
     Its ``settings`` have the embedding runtime decided (``embeddings.settle``) by what
     the index records, so embed passages and questions for it with those."""
     client = open_client(settings)
     if rebuild:
-        for name in (settings.collection, f"{settings.collection}-records"):
-            if has_collection(client, name):
-                client.delete_collection(name)
-    settings = settle(settings, recorded_embedder(client, settings.collection))
+        generations.drop_all(client, settings.collection)
+    live = generations.live(client, settings.collection)
+    settings = settle(settings, recorded_embedder(client, live))
     expected = fingerprint(settings)
     return Store(client, settings.collection, expected, sidecar_root(settings), settings)
 
 
+def open_rebuild(settings: Settings) -> Store:
+    """A new, empty generation of the index to build anew; questions go on using the live
+    one until ``Store.publish``. Leftovers of interrupted rebuilds are dropped first (the
+    caller holds the ingest lock)."""
+    client = open_client(settings)
+    base, root = settings.collection, sidecar_root(settings)
+    live = generations.live(client, base)
+    stale = generations.all_of(client, base) | generations.among(base, bm25.saved(root))
+    for name in stale - {live}:
+        generations.drop(client, base, name, _metadata(client, live))
+        bm25.remove(root, name)
+    settings = settle(settings, None)
+    name = generations.new_name(base)
+    store = Store(client, base, fingerprint(settings), root, settings, generation=name)
+    store.replaces = live
+    return store
+
+
 def recorded_embedder(client: Any, name: str) -> str | None:
     """The embedder the collection ``name`` records, if it exists."""
-    if not has_collection(client, name):
-        return None
-    found = (client.get_collection(name, embedding_function=None).metadata or {}).get(
-        "rag:embedder"
-    )
+    found = _metadata(client, name).get("rag:embedder")
     return str(found) if found else None
+
+
+def _metadata(client: Any, name: str) -> dict[str, Any]:
+    if not has_collection(client, name):
+        return {}
+    return dict(client.get_collection(name, embedding_function=None).metadata or {})
 
 
 def sidecar_root(settings: Settings) -> Path:
@@ -88,32 +109,58 @@ def sidecar_root(settings: Settings) -> Path:
 
 
 class Store:
-    """Passages collection plus a records collection that says what was ingested."""
+    """Passages collection plus a records collection that says what was ingested, of the
+    index named ``base``: its live generation, or ``generation`` (one being rebuilt)."""
 
     def __init__(
         self,
         client: Any,
-        name: str,
+        base: str,
         expected: dict[str, Any] | None,
         sidecar_root: Path | None = None,
         settings: Settings | None = None,
+        generation: str | None = None,
     ) -> None:
         self.client = client
-        self.name = name
+        self.base = base
+        self.expected = expected
         self.settings = settings
         self.sidecar_root = sidecar_root
-        self.passages = self._collection(name, expected)
-        self.records = client.get_or_create_collection(f"{name}-records", embedding_function=None)
+        #: The live generation a rebuild replaces on ``publish`` (None: not a rebuild).
+        self.replaces: str | None = None
+        self.name = generation or generations.live(client, base)
+        self.passages, self.records = self._collections(self.name)
         self.batch = min(1000, client.get_max_batch_size())
+        if generation is None:
+            self.follow()  # a rebuild published meanwhile: its generation, not a dropped one
 
-    def _collection(self, name: str, expected: dict[str, Any] | None) -> Any:
-        meta = {"hnsw:space": "cosine", **(expected or {})}
-        collection = self.client.get_or_create_collection(
+    def _collections(self, name: str) -> tuple[Any, Any]:
+        meta = {"hnsw:space": "cosine", **(self.expected or {})}
+        passages = self.client.get_or_create_collection(
             name, metadata=meta, embedding_function=None
         )
-        if expected is not None:
-            check_fingerprint(collection.metadata or {}, expected)
-        return collection
+        if self.expected is not None:
+            check_fingerprint(passages.metadata or {}, self.expected)
+        records = self.client.get_or_create_collection(f"{name}-records", embedding_function=None)
+        return passages, records
+
+    def follow(self) -> None:
+        """Move to the generation a rebuild published since this store was opened."""
+        if self.replaces is not None:
+            return
+        live = generations.live(self.client, self.base)
+        if live != self.name:
+            self.passages, self.records = self._collections(live)
+            self.name = live
+
+    def publish(self) -> None:
+        """Make this rebuilt generation the one questions use, then drop the one it
+        replaces (its BM25 snapshot stays until the next rebuild, for questions under way)."""
+        if self.replaces is None:
+            return
+        generations.publish(self.client, self.base, self.name)
+        generations.drop(self.client, self.base, self.replaces, dict(self.passages.metadata or {}))
+        self.replaces = None
 
     def fingerprint(self) -> dict[str, Any]:
         """The settings this index was built with."""
@@ -197,6 +244,7 @@ class Store:
         A snapshot out of step with the collection is rebuilt from it, and kept only if no
         ingest started meanwhile.
         """
+        self.follow()
         stamp = self.stamp()
         if have is not None and have.stamp == stamp:
             return have
