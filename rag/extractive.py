@@ -62,11 +62,22 @@ def candidates(hits: Sequence[Hit]) -> list[Candidate]:
     found: list[Candidate] = []
     for index, hit in enumerate(hits):
         text = hit.passage.text
-        for start, end in sentence_spans(text):
+        spans = list(sentence_spans(text))
+        for start, end in spans:
             sentence = flow(text[start:end])
+            if hit.passage.ends_article and (start, end) == spans[-1]:
+                sentence = finished(sentence)
             if whole_sentence(sentence) and occurs_in(sentence, text):
                 found.append(Candidate(index, start, end, sentence))
     return found
+
+
+def finished(sentence: str) -> str:
+    """The last sentence of an article, which may lack its full stop (a news snippet: "…was
+    banned after violating rules on ‘platform manipulation and spam’"), with one."""
+    if _CLOSING.search(sentence) or sentence.endswith(("?", ":", ",", ";", "-", "—")):
+        return sentence
+    return f"{sentence}."
 
 
 def whole_sentence(sentence: str) -> bool:

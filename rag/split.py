@@ -97,4 +97,5 @@ def _passage(article: Article, pid: str, ordinal: int, start: int, end: int) -> 
         page=article.page_at(start),
         metadata=article.metadata(),
         page_breaks=tuple(p - start for p in article.page_starts if start < p < end),
+        ends_article=not article.text[end:].strip(),
     )

@@ -350,6 +350,10 @@ def passage_metadata(passage: Passage) -> dict[str, Any]:
     }
     if passage.page is not None:
         meta["page"] = passage.page
+    if passage.page_breaks:
+        meta["page_breaks"] = ",".join(str(offset) for offset in passage.page_breaks)
+    if passage.ends_article:
+        meta["ends_article"] = True
     day = bm25.day_number(passage.metadata.get("published"))
     if day is not None:
         meta["day"] = day
@@ -368,6 +372,8 @@ def to_passage(pid: str, text: str, meta: dict[str, Any]) -> Passage:
         source=str(meta["source"]),
         page=int(meta["page"]) if "page" in meta else None,
         metadata={k: str(meta[k]) for k in METADATA_FIELDS if k in meta},
+        page_breaks=tuple(int(x) for x in str(meta.get("page_breaks") or "").split(",") if x),
+        ends_article=bool(meta.get("ends_article", False)),
     )
 
 

@@ -54,6 +54,8 @@ class Passage:
     metadata: dict[str, str] = field(default_factory=dict)
     #: Offsets into ``text`` at which a later page starts (PDF only).
     page_breaks: tuple[int, ...] = ()
+    #: Whether the passage ends its article (its last words end a sentence, full stop or not).
+    ends_article: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "page_breaks", tuple(self.page_breaks))  # as read from JSON

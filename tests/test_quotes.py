@@ -318,3 +318,25 @@ def test_naming_the_outlet_that_reported_a_figure_is_supported() -> None:
     claim = "The Daily Ledger reported that 19 people were killed."
     assert judge.entails(claim, [body], [hits[0].passage.attribution()])
     assert not judge.entails(claim, [body])
+
+
+def test_an_articles_last_sentence_without_a_full_stop_is_quoted_whole() -> None:
+    snippet = (
+        "A Twitter spokesperson said the news aggregator, which had more than 400,000 "
+        "followers, was banned after violating rules on ‘platform manipulation and spam’"
+    )
+    last = Passage("s", "s", 0, snippet, 0, len(snippet), "s.jsonl", ends_article=True)
+    (found,) = candidates([Hit(last, 1.0)])
+    assert found.text == f"{snippet}." and occurs_in(found.text, snippet)
+    cut = Passage("c", "c", 0, snippet, 0, len(snippet), "c.md")  # the article goes on
+    assert candidates([Hit(cut, 1.0)]) == []
+
+
+def test_the_splitter_marks_the_passage_that_ends_its_article() -> None:
+    from rag.split import Splitter
+    from rag.types import Article
+
+    text = " ".join(f"Sentence number {n} says something about the flood." for n in range(80))
+    passages = Splitter(64, 0).split(Article("a", "a.md", text + "\n"))
+    assert len(passages) > 2
+    assert [p.ends_article for p in passages] == [False] * (len(passages) - 1) + [True]
