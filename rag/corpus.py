@@ -304,7 +304,8 @@ def read_html(data: bytes, source: str) -> Iterator[Article]:
 
 
 def read_pdf(data: bytes, source: str) -> Iterator[Article]:
-    """Text page by page; the start of each page is kept so passages know their page."""
+    """Text page by page, joined by a line break so that a sentence running over a page end
+    reads on; the start of each page is kept so passages know their page."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -319,8 +320,8 @@ def read_pdf(data: bytes, source: str) -> Iterator[Article]:
     for page_text in pages:
         starts.append(offset)
         parts.append(page_text)
-        offset += len(page_text) + 2
-    text = "\n\n".join(parts)
+        offset += len(page_text) + 1
+    text = "\n".join(parts)
     if not text.strip():
         raise ReadError("PDF has no extractable text (scanned images?)")
     raw = {"title": info.get("/Title"), "author": info.get("/Author"), "published": published}

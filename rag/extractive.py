@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from rag.generate import Embed, History, condense_offline
 from rag.prompts import CANNOT_ANSWER
+from rag.quotations import inside_quotation, quotation_spans
 from rag.sentences import content_words, flow, sentence_spans
 from rag.settings import Settings
 from rag.support import stem
@@ -57,13 +58,18 @@ class Candidate:
 
 
 def candidates(hits: Sequence[Hit]) -> list[Candidate]:
-    """The whole sentences of the passages that could answer something: not questions, not
-    fragments, headings or bylines, each as it reads in its passage."""
+    """The whole sentences of the passages that could answer something, each as it reads in
+    its passage: not questions, fragments, headings or bylines, nor sentences inside a
+    quotation that reaches beyond them (its speaker would be lost)."""
     found: list[Candidate] = []
     for index, hit in enumerate(hits):
         text = hit.passage.text
         spans = list(sentence_spans(text))
+        recorded = hit.passage.quotations
+        quoted = quotation_spans(text) if recorded is None else recorded
         for start, end in spans:
+            if inside_quotation(start, end, quoted):
+                continue  # a speaker's words, not the source's statement
             sentence = flow(text[start:end])
             if hit.passage.ends_article and (start, end) == spans[-1]:
                 sentence = finished(sentence)

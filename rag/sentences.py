@@ -7,9 +7,10 @@ capitalised line). A soft-wrapped line (a full line of a hard-wrapped paragraph,
 whose next line goes on in lower case, or which ends in "the", "of"…) runs on into the
 next, as PDF text does. Within such a stretch a sentence ends at ``.``, ``!``, ``?`` or
 ``…`` (with closing quotes, brackets and citation markers) before whitespace, not after an
-abbreviation, and, with ``quotes_whole``, not inside a quotation that closes further on in
-the same paragraph ("We did what we could. The water is receding," Reyes said. is one
-sentence), so that a quotation keeps its attribution.
+abbreviation or before a word in lower case ("at 3 a.m. on Tuesday"), and, with
+``quotes_whole``, not inside a quotation that closes further on in the same paragraph ("We
+did what we could. The water is receding," Reyes said. is one sentence), so that a
+quotation keeps its attribution.
 
 ``flow`` gives the text of a span as it reads: whitespace collapsed and a word hyphenated at
 a line end joined again.
@@ -69,6 +70,8 @@ def sentence_spans(text: str, quotes_whole: bool = True) -> Iterator[tuple[int, 
         start = first
         for match in _END.finditer(text, first, last):
             if match.group().startswith((".", "…")) and _after_abbreviation(text, match.start()):
+                continue
+            if _goes_on(text, match.end(), last):
                 continue
             if any(a < match.start() and match.end() <= b for a, b in quotes):
                 continue
@@ -145,7 +148,8 @@ def _runs_on(line: str, following: str, width: int | None, first: bool) -> bool:
     if _BLOCK_LINE.match(line) or _BLOCK_LINE.match(following):
         return False
     last = line.rsplit(maxsplit=1)[-1]
-    if last in _RUN_ON_WORDS or following[:1].islower() or line.endswith((",", "-")):
+    opens_low = following[:1].islower() or following[:1].isdigit()
+    if last in _RUN_ON_WORDS or opens_low or line.endswith((",", "-")):
         return True
     if first or width is None:
         return False
@@ -159,7 +163,8 @@ def _quotations(text: str, start: int, end: int) -> list[tuple[int, int]]:
     opened: int | None = None
     for i in range(start, end):
         char = text[i]
-        if char in _OPENING_QUOTES or (char == '"' and opened is None and _opens(text, i)):
+        straight = char == '"' and opened is None and opens_quotation(text, i)
+        if char in _OPENING_QUOTES or straight:
             opened = i if opened is None else opened
         elif opened is not None and (char in _CLOSING_QUOTES or char == '"'):
             if len(text[opened:i].split()) <= QUOTE_WORDS:
@@ -168,7 +173,7 @@ def _quotations(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return found
 
 
-def _opens(text: str, i: int) -> bool:
+def opens_quotation(text: str, i: int) -> bool:
     """Whether a straight double quote at ``i`` opens a quotation."""
     before = text[i - 1 : i]
     after = text[i + 1 : i + 2]
@@ -181,12 +186,22 @@ def content_words(text: str) -> list[str]:
     return [w for w in words if len(w) > 1 and w not in STOPWORDS and not w.isdigit()]
 
 
+def _goes_on(text: str, end: int, last: int) -> bool:
+    """Whether the sentence goes on after a would-be end: the next word is in lower case
+    ("at 3 a.m. on Tuesday", "on 31 March… if the buildings are safe", "“Where?” asked")."""
+    following = text[end:last].lstrip()
+    return following[:1].islower()
+
+
 def _after_abbreviation(text: str, dot: int) -> bool:
     word = re.search(r"(\w+(?:\.\w+)*)$", text[max(0, dot - 12) : dot])
     if not word:
         return False
     token = word.group(1).lower()
-    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha())
+    if token in _ABBREVIATIONS:
+        return True
+    before = text[dot - len(token) - 1 : dot - len(token)]
+    return len(token) == 1 and token.isalpha() and before not in "'’"  # an initial, not "’s"
 
 
 def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from rag.quotations import quotation_spans
 from rag.types import Article, Passage
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ class Splitter:
         """The article's distinct passages, in reading order."""
         passages: list[Passage] = []
         seen: set[str] = set()
+        quotations = quotation_spans(article.text)
         for start, end in unique_blocks(article.text):
             for a, b in self._chunks(article.text[start:end]):
                 text = article.text[start + a : start + b]
@@ -74,7 +77,8 @@ class Splitter:
                 if pid in seen or not text.strip():
                     continue
                 seen.add(pid)
-                passages.append(_passage(article, pid, len(passages), start + a, start + b))
+                passage = _passage(article, pid, len(passages), start + a, start + b)
+                passages.append(quoting(passage, quotations))
         return passages
 
     def _chunks(self, block: str) -> Iterator[tuple[int, int]]:
@@ -83,6 +87,13 @@ class Splitter:
             a, b = locate(block, chunk, cursor)
             cursor = a + 1
             yield a, b
+
+
+def quoting(passage: Passage, quotations: Sequence[tuple[int, int]]) -> Passage:
+    """``passage`` with the article's quotations that reach into it, in its own offsets."""
+    start, end = passage.start, passage.end
+    inside = tuple((a - start, b - start) for a, b in quotations if a < end and b > start)
+    return dataclasses.replace(passage, quotations=inside)
 
 
 def _passage(article: Article, pid: str, ordinal: int, start: int, end: int) -> Passage:

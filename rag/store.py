@@ -354,6 +354,8 @@ def passage_metadata(passage: Passage) -> dict[str, Any]:
         meta["page_breaks"] = ",".join(str(offset) for offset in passage.page_breaks)
     if passage.ends_article:
         meta["ends_article"] = True
+    if passage.quotations is not None:
+        meta["quotations"] = ",".join(f"{a}:{b}" for a, b in passage.quotations)
     day = bm25.day_number(passage.metadata.get("published"))
     if day is not None:
         meta["day"] = day
@@ -374,9 +376,16 @@ def to_passage(pid: str, text: str, meta: dict[str, Any]) -> Passage:
         metadata={k: str(meta[k]) for k in METADATA_FIELDS if k in meta},
         page_breaks=tuple(int(x) for x in str(meta.get("page_breaks") or "").split(",") if x),
         ends_article=bool(meta.get("ends_article", False)),
+        quotations=_spans(meta["quotations"]) if "quotations" in meta else None,
     )
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _spans(value: Any) -> tuple[tuple[int, int], ...]:
+    """Spans stored as "a:b,c:d"."""
+    pairs = (item.split(":") for item in str(value).split(",") if item)
+    return tuple((int(a), int(b)) for a, b in pairs)

@@ -56,9 +56,15 @@ class Passage:
     page_breaks: tuple[int, ...] = ()
     #: Whether the passage ends its article (its last words end a sentence, full stop or not).
     ends_article: bool = False
+    #: The article's quotations that reach into the passage, as (open, close) offsets into
+    #: ``text`` (they may lie beyond it); None when not recorded (an index built before).
+    quotations: tuple[tuple[int, int], ...] | None = None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "page_breaks", tuple(self.page_breaks))  # as read from JSON
+    def __post_init__(self) -> None:  # tuples again, as read from JSON
+        object.__setattr__(self, "page_breaks", tuple(self.page_breaks))
+        if self.quotations is not None:
+            spans = tuple((int(a), int(b)) for a, b in self.quotations)
+            object.__setattr__(self, "quotations", spans)
 
     def page_at(self, offset: int) -> int | None:
         """The page holding the character at ``offset`` of ``text``; None when not paged."""

@@ -20,17 +20,19 @@ _QUOTATION = re.compile(r"“([^”]+)”|«([^»]+)»|(?<![\w])\"([^\"]+)\"")
 #: Shorter quotations (one word: a term in quotes) are not checked.
 MIN_QUOTE_WORDS = 2
 _EDGE = " .,;:!?…"
+_SPACE_BEFORE_MARK = re.compile(r" ([.,;:!?…])")
 
 NOT_IN_SOURCE = "not found word for word in the passage it cites"
 QUOTE_NOT_IN_SOURCE = "its quotation is not found word for word in the passages it cites"
 
 
 def occurs_in(words: str, passage: str) -> bool:
-    """Whether ``words`` occur in ``passage`` as one run of whole words."""
-    needle = normalised(words)[0].strip(_EDGE)
+    """Whether ``words`` occur in ``passage`` as one run of whole words (a space before a
+    punctuation mark, "Ukraine , citing", does not count)."""
+    needle = _folded(words).strip(_EDGE)
     if not needle:
         return False
-    folded = normalised(passage)[0]
+    folded = _folded(passage)
     found = folded.find(needle)
     while found >= 0:
         end = found + len(needle)
@@ -38,6 +40,10 @@ def occurs_in(words: str, passage: str) -> bool:
             return True
         found = folded.find(needle, found + 1)
     return False
+
+
+def _folded(text: str) -> str:
+    return _SPACE_BEFORE_MARK.sub(r"\1", normalised(text)[0])
 
 
 def quotations(sentence: str) -> list[str]:

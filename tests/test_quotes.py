@@ -5,6 +5,7 @@ the quoted span."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from pathlib import Path
@@ -231,6 +232,8 @@ def test_every_extractive_sentence_is_a_whole_sentence_of_the_passage_it_cites(
             assert occurs_in(sentence["text"], sources[number]), (question, sentence)
             assert "#" not in sentence["text"]
             assert "Eastland Water Authority," not in sentence["text"]
+    quoting = [s["passage"] for a in answers.values() for s in a["sources"]]
+    assert all(p["quotations"] is not None for p in quoting)  # recorded at ingest
     shelters = answers["Who arrived to help run the shelters?"]
     assert shelters["answered"] and "Red Crescent" in shelters["text"]
     toll = answers["What was the death toll according to provincial officials?"]
@@ -340,3 +343,65 @@ def test_the_splitter_marks_the_passage_that_ends_its_article() -> None:
     passages = Splitter(64, 0).split(Article("a", "a.md", text + "\n"))
     assert len(passages) > 2
     assert [p.ends_article for p in passages] == [False] * (len(passages) - 1) + [True]
+
+
+def test_abbreviations_ellipses_and_speech_verbs_in_lower_case_do_not_end_a_sentence() -> None:
+    text = (
+        "The river burst its banks at 3 a.m. on Tuesday, flooding the old town. Schools "
+        "would reopen on 31 March… if the buildings are declared safe. “Where were the "
+        "sirens?” asked Maria Lindqvist, a nurse."
+    )
+    assert split_sentences(text) == [
+        "The river burst its banks at 3 a.m. on Tuesday, flooding the old town.",
+        "Schools would reopen on 31 March… if the buildings are declared safe.",
+        "“Where were the sirens?” asked Maria Lindqvist, a nurse.",
+    ]
+
+
+GOVERNOR = """Governor Paul Adeyemi read a statement outside the town hall.
+“We owe the people of Kellbrook an honest account of what went wrong. The sirens in the \
+Lower Mill district did not sound.
+“The inquiry will be led by Judge Helena Marsh, who has full powers.
+“It will report within 90 days, and its findings will be published in full.”
+Opposition leaders said the statement came far too late for the families."""
+
+
+def test_sentences_inside_a_quotation_over_paragraphs_are_not_quoted_without_their_speaker() -> (
+    None
+):
+    from rag.quotations import quotation_spans
+    from rag.split import Splitter
+    from rag.types import Article
+
+    (quotation,) = quotation_spans(GOVERNOR)
+    assert GOVERNOR[quotation[0] :].startswith("“We owe")
+    assert GOVERNOR[: quotation[1]].endswith("published in full.”")
+    (passage,) = Splitter(400, 0).split(Article("g", "g.md", GOVERNOR))
+    unrecorded = dataclasses.replace(passage, quotations=None)  # worked out from its text
+    for source in (passage, unrecorded):
+        found = [c.text for c in candidates([Hit(source, 1.0)])]
+        assert found == [
+            "Governor Paul Adeyemi read a statement outside the town hall.",
+            "Opposition leaders said the statement came far too late for the families.",
+        ]
+
+
+def test_a_sentence_over_a_pdf_page_end_is_read_whole(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    from rag.corpus import read_file
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "The state would pay 60 percent. The remaining 40 percent would fall "
+                   "to the province and the town,", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "which have asked the state to cover the whole sum.")
+    article = read_file(write(tmp_path / "r.pdf", bytes(pdf.output())), 10**7).articles[0]
+    sentence = (
+        "The remaining 40 percent would fall to the province and the town, which have asked "
+        "the state to cover the whole sum."
+    )
+    assert sentence in split_sentences(article.text)
+    assert article.page_at(article.text.index("which have")) == 2
