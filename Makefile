@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python bench/app_startup.py
 	$(BIN)/python bench/question_encoder.py
 	$(BIN)/python bench/judge_accuracy.py
+	$(BIN)/python bench/news_answers.py
 	$(BIN)/python bench/load.py
 
 clean:
