@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 
+from rag.sentences import segments
 from rag.types import Answer, Source
 
 #: Marks around a supporting span: ANSI bold yellow on a terminal, ** otherwise.
@@ -46,15 +47,26 @@ def mode_line(answer: Answer) -> str:
 
 def source_lines(source: Source, color: bool) -> list[str]:
     """Heading (number, title, outlet, date), the articles that repeat the passage, and the
-    passage with its spans marked."""
+    passage with its spans marked, each heading and paragraph on lines of its own."""
     passage = source.passage
     heading = f"[{source.number}] {article_label(passage.metadata, passage.article_id)}"
     if source.page is not None:
         heading += f", p. {source.page}"
     also = [article_label(p.metadata, p.article_id) for p in source.also_in]
     lines = [heading] + ([f"    also in: {'; '.join(also)}"] if also else [])
-    body = marked(passage.text, source.spans, *_MARKS[color])
-    return lines + textwrap.wrap(body, 88, initial_indent="    ", subsequent_indent="    ")
+    return lines + [
+        line for a, b in segments(passage.text) for line in _wrapped(source, a, b, color)
+    ]
+
+
+def _wrapped(source: Source, start: int, end: int, color: bool) -> list[str]:
+    """The passage's text from ``start`` to ``end`` (a heading, title or paragraph, as the
+    sentence boundaries read it) with its spans marked, wrapped and indented."""
+    text = source.passage.text
+    spans = tuple((max(a, start) - start, min(b, end) - start) for a, b in source.spans
+                  if a < end and b > start)  # fmt: skip
+    body = marked(text[start:end], spans, *_MARKS[color])
+    return textwrap.wrap(body, 88, initial_indent="    ", subsequent_indent="    ")
 
 
 def article_label(metadata: Mapping[str, str], article_id: str) -> str:

@@ -108,3 +108,18 @@ def test_a_pdf_source_shows_the_page_of_its_quoted_span() -> None:
                    (source,), "extractive", "extractive")  # fmt: skip
     assert "[1] Dam report, p. 2\n" in render_answer(shown)
     assert report.page_at(0) == 1 and report.page_at(30) == 2
+
+
+def test_a_terminal_source_keeps_headings_and_paragraphs_on_lines_of_their_own() -> None:
+    text = "# Dam bursts\nThe dam burst on Saturday.\n## Rescue\nBoats reached the roofs by noon."
+    report = Passage("d#0", "dam.md", 0, text, 0, len(text), "dam.md", None, {"title": "Dam"})
+    source = Source(1, report, ((text.index("Boats"), len(text)),))
+    shown = Answer("When?", "", (Sentence("Boats reached the roofs by noon.", (1,), 1.0, True),),
+                   (source,), "extractive", "extractive")  # fmt: skip
+    lines = render_answer(shown).splitlines()
+    assert lines[-4:] == [
+        "    # Dam bursts",
+        "    The dam burst on Saturday.",
+        "    ## Rescue",
+        "    **Boats reached the roofs by noon.**",
+    ]
