@@ -12,6 +12,8 @@ import pytest
 from rag.gold import holds_any
 from rag.pipeline import Pipeline
 from rag.prompts import CANNOT_ANSWER
+from rag.quotations import inside_quotation, quotation_spans
+from rag.sentences import flow, sentence_spans
 from rag.settings import Settings
 from tests.conftest import REPO
 
@@ -21,7 +23,25 @@ GOLD = [
     json.loads(line)
     for line in (REPO / "eval" / "seed.jsonl").read_text(encoding="utf-8").splitlines()
 ]
-ANSWERABLE = [row for row in GOLD if row["answerable"]]
+CORPUS = [p.read_text(encoding="utf-8") for p in (REPO / "corpus").glob("*.md")]
+
+
+def only_quoted(row: dict[str, Any]) -> bool:
+    """Whether every gold quote lies inside a quotation that reaches beyond it (a speaker's
+    words, which the offline answerer does not quote as the source's own)."""
+    places = [
+        (text, at, at + len(quote))
+        for quote in row["gold_quotes"]
+        for text in CORPUS
+        if (at := text.find(quote)) >= 0
+    ]
+    return bool(places) and all(
+        inside_quotation(a, b, quotation_spans(text)) for text, a, b in places
+    )
+
+
+ANSWERABLE = [row for row in GOLD if row["answerable"] and not only_quoted(row)]
+QUOTED = [row for row in GOLD if row["answerable"] and only_quoted(row)]
 UNANSWERABLE = [row for row in GOLD if not row["answerable"]]
 
 
@@ -31,7 +51,7 @@ def pipeline(seed_index: Settings) -> Iterator[Pipeline]:
 
 
 def test_the_gold_set_is_big_enough_and_quotes_are_real() -> None:
-    assert len(ANSWERABLE) >= 15 and len(UNANSWERABLE) >= 3
+    assert len(ANSWERABLE) >= 10 and len(QUOTED) >= 3 and len(UNANSWERABLE) >= 3
     corpus = " ".join(p.read_text(encoding="utf-8") for p in (REPO / "corpus").glob("*.md"))
     assert all(holds_any(corpus, [q]) for row in ANSWERABLE for q in row["gold_quotes"])
 
@@ -44,6 +64,22 @@ def test_the_gold_passage_is_retrieved_and_cited(pipeline: Pipeline, row: dict[s
     cited = [s.passage.text for s in answer.sources]
     assert any(holds_any(text, row["gold_quotes"]) for text in cited), answer.text
     assert all(s.supported for s in answer.sentences), answer.text
+
+
+@pytest.mark.parametrize("row", QUOTED, ids=lambda row: row["id"])
+def test_an_answer_only_a_speaker_gives_is_never_quoted_as_the_sources_own(
+    pipeline: Pipeline, row: dict[str, Any]
+) -> None:
+    answer = pipeline.ask(row["question"])
+    assert any(holds_any(p.text, row["gold_quotes"]) for p in answer.retrieved)
+    sources = {s.number: s.passage for s in answer.sources}
+    for sentence in answer.sentences:
+        for number in sentence.citations:
+            passage = sources[number]
+            text, recorded = passage.text, passage.quotations
+            assert recorded is not None  # recorded at ingest, with what lies beyond the passage
+            (where,) = [(a, b) for a, b in sentence_spans(text) if flow(text[a:b]) == sentence.text]
+            assert not inside_quotation(*where, recorded), sentence.text
 
 
 @pytest.mark.parametrize("row", UNANSWERABLE, ids=lambda row: row["id"])
