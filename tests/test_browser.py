@@ -23,7 +23,7 @@ from playwright.sync_api import Locator, Page, ViewportSize, expect, sync_playwr
 
 from rag.gold import normalise
 from tests.browser import launch_chromium, running_app
-from tests.conftest import SEEDS, rag_command, shell_env, write
+from tests.conftest import ON_SERVER, SEEDS, rag_command, shell_env, write
 
 pytestmark = pytest.mark.slow
 
@@ -96,14 +96,22 @@ def app_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def app_env(root: Path) -> dict[str, str]:
-    return {"RAG_CORPUS_DIR": str(root / "corpus"), "RAG_INDEX_DIR": str(root / "index")}
+@pytest.fixture(scope="module")
+def app_env(app_root: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    """The app's settings, for it and for a `rag ingest` beside it. Set here, not taken from
+    the test's environment: the app starts (with the module's first test) before a test's
+    own Chroma server and collection are set."""
+    env = {"RAG_CORPUS_DIR": str(app_root / "corpus"), "RAG_INDEX_DIR": str(app_root / "index"),
+           "RAG_COLLECTION": f"app-{app_root.name}"}  # fmt: skip
+    if ON_SERVER:
+        env["RAG_CHROMA_URL"] = request.getfixturevalue("chroma_server")
+    return env
 
 
 @pytest.fixture(scope="module")
-def app_url(app_root: Path) -> Iterator[str]:
+def app_url(app_root: Path, app_env: dict[str, str]) -> Iterator[str]:
     """The app on a fresh index of ``app_root``'s corpus (built at start)."""
-    with running_app(app_root, **app_env(app_root)) as url:
+    with running_app(app_root, **app_env) as url:
         yield url
 
 
@@ -380,13 +388,13 @@ def test_library_upload_adds_good_files_and_names_bad_ones(page: Page, tmp_path:
 
 
 def test_articles_ingested_by_another_process_are_offered_on_refresh_and_reload(
-    page: Page, app_root: Path
+    page: Page, app_root: Path, app_env: dict[str, str]
 ) -> None:
     write(app_root / "corpus" / "elsewhere.md", ELSEWHERE)
     done = subprocess.run(
         rag_command("ingest"),
         cwd=app_root,
-        env=shell_env(**app_env(app_root)),
+        env=shell_env(**app_env),
         capture_output=True,
         text=True,
         timeout=300,

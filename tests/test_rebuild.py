@@ -23,6 +23,8 @@ from rag.store import Store, open_client, open_store, sidecar_root
 from tests.conftest import ingest, make_corpus, rag_command, shell_env
 
 QUESTIONS = ["What leverage does Moscow have?", "Nazarbayev and Putin", "pipeline exports"]
+#: Articles of the corpus rebuilt: enough that the rebuild lasts a while on a fast machine.
+ARTICLES = 40
 #: Small groups and batches, so the rebuild writes in many steps and lasts a while.
 GROUPS = {"RAG_INGEST_GROUP": "4", "RAG_EMBED_BATCH_SIZE": "2"}
 
@@ -76,16 +78,16 @@ def test_ingests_during_a_rebuild_are_refused_or_wait_and_stats_see_old_then_new
     tmp_path: Path,
 ) -> None:
     settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
-    make_corpus(settings.corpus_dir, 20, paragraphs=8)
+    make_corpus(settings.corpus_dir, ARTICLES, paragraphs=8)
     before = ingest(settings).passages
     revise(settings.corpus_dir)
     rebuild = start_rebuild(tmp_path / "rebuild.log")
-    during = [stats_passages()]
-    refused = rag("ingest")
+    refused = rag("ingest")  # first: the rebuild must still be running
     assert refused.returncode == 2, refused.stderr
     assert refused.stderr.startswith(f"error: another ingest (pid {rebuild.pid} on ")
     assert len(refused.stderr.splitlines()) == 1 and "use --wait" in refused.stderr
     assert rebuild.poll() is None, "the rebuild ended before the second ingest asked"
+    during = [stats_passages()]
     waiting = subprocess.Popen(rag_command("ingest", "--wait", "120", "--json"),
                                env=shell_env(**GROUPS), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)  # fmt: skip
@@ -101,7 +103,7 @@ def test_ingests_during_a_rebuild_are_refused_or_wait_and_stats_see_old_then_new
     out, err = waiting.communicate(timeout=300)
     assert waiting.returncode == 0, err
     waited = json.loads(out)
-    assert (waited["unchanged"], waited["embedded"], waited["passages"]) == (16, 0, after)
+    assert (waited["unchanged"], waited["embedded"], waited["passages"]) == (ARTICLES - 4, 0, after)
 
 
 @pytest.mark.slow
