@@ -10,6 +10,7 @@ that says "publish a" and, elsewhere, "Reyes said".
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -42,7 +43,10 @@ def occurs_in(words: str, passage: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=4096)
 def _folded(text: str) -> str:
+    """``text`` as compared (a passage is folded once, however many sentences it is checked
+    for)."""
     return _SPACE_BEFORE_MARK.sub(r"\1", normalised(text)[0])
 
 

@@ -233,15 +233,19 @@ def test_http_errors_name_the_failure_the_endpoint_and_the_setting(
     assert len(server.chats) == 7  # 401, 404 and 400 are not retried
 
 
+def timed_failure(llm: LLMAnswerer, call: Callable[[LLMAnswerer], object]) -> tuple[str, float]:
+    """The one-line failure of ``call`` and the seconds it took to come."""
+    started = time.monotonic()
+    got = failure(llm, call)
+    return got, time.monotonic() - started
+
+
 @pytest.mark.parametrize("call", [streamed, condensed], ids=["answer", "condense"])
 def test_a_hung_endpoint_is_given_up_at_one_deadline_for_all_tries(
     server: FakeOpenAI, call: Callable[[LLMAnswerer], object]
 ) -> None:
     server.enqueue_hang(times=3)
-    llm = answerer(server.url, llm_timeout=1.0, llm_retries=2)
-    started = time.monotonic()
-    got = failure(llm, call)
-    elapsed = time.monotonic() - started
+    got, elapsed = timed_failure(answerer(server.url, llm_timeout=1.0, llm_retries=2), call)
     where = f"the LLM endpoint {server.url}"
     assert got == f"no reply from {where} within 1s (RAG_LLM_TIMEOUT, 1 try)"
     assert 1.0 <= elapsed < 1.5, elapsed
@@ -251,10 +255,7 @@ def test_a_hung_endpoint_is_given_up_at_one_deadline_for_all_tries(
 def test_retries_share_the_deadline_and_the_message_counts_the_tries(server: FakeOpenAI) -> None:
     server.enqueue_status(503, "warming up")
     server.enqueue_hang(times=2)
-    llm = answerer(server.url, llm_timeout=1.5, llm_retries=2)
-    started = time.monotonic()
-    got = failure(llm, streamed)
-    elapsed = time.monotonic() - started
+    got, elapsed = timed_failure(answerer(server.url, llm_timeout=1.5, llm_retries=2), streamed)
     where = f"the LLM endpoint {server.url}"
     assert got == f"no reply from {where} within 1.5s (RAG_LLM_TIMEOUT, 2 tries)"
     assert 1.5 <= elapsed < 2.0, elapsed
