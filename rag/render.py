@@ -10,6 +10,8 @@ from rag.types import Answer, Source
 
 #: Marks around a supporting span: ANSI bold yellow on a terminal, ** otherwise.
 _MARKS = {True: ("\033[1;33m", "\033[0m"), False: ("**", "**")}
+#: The escape sequences this module writes itself (printed as they are, unlike any other).
+COLOR_MARKS = _MARKS[True]
 #: Prefix of a sentence the citation check could not back with its sources.
 UNSUPPORTED = "(unsupported) "
 
