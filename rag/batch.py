@@ -7,8 +7,9 @@ articles separated by ``;``) or ``.txt`` (one question per line, ids ``line-N``)
 used on several lines is one failed question naming them; the others are answered.
 Output: ``.jsonl`` (the whole ``Answer`` with its ``id`` per line; a failed question as
 ``id``, ``question``, ``error``) or ``.csv`` (id, question, answer, sources, mode,
-unsupported, error). Questions whose answer is already in the output are skipped; failed
-ones are tried again, and the output keeps the last result of each id.
+unsupported, error; a cell a spreadsheet would take for a formula starts with ``'``).
+Questions whose answer is already in the output are skipped; failed ones are tried again,
+and the output keeps the last result of each id.
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ class AnswerFile:
         if not self.path.exists():
             return {}
         text = self.path.read_text(encoding="utf-8")
-        rows: Iterable[Any] = csv.DictReader(io.StringIO(text)) if self.csv else _json_lines(text)
+        rows: Iterable[Any] = _csv_records(text) if self.csv else _json_lines(text)
         return {str(row["id"]): row for row in rows if isinstance(row, dict) and row.get("id")}
 
     def answered(self) -> set[str]:
@@ -185,7 +186,7 @@ class AnswerFile:
                     writer = csv.DictWriter(out, CSV_COLUMNS)
                     if new:
                         writer.writeheader()
-                    writer.writerow({key: record.get(key, "") for key in CSV_COLUMNS})
+                    writer.writerow({key: inert(record.get(key, "")) for key in CSV_COLUMNS})
                 else:
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 out.flush()
@@ -205,6 +206,23 @@ class AnswerFile:
             os.replace(tmp, self.path)
         else:
             self.path.unlink()
+
+
+#: What makes a spreadsheet read a cell as a formula (``=HYPERLINK(…)``, ``+1``, ``@SUM``).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: one that would start a formula, or starts
+    with the quote mark that guards one, gets a leading ``'`` (``_csv_records`` removes it)."""
+    if isinstance(value, str) and value.startswith((*_FORMULA_START, "'")):
+        return "'" + value
+    return value
+
+
+def _csv_records(text: str) -> Iterator[dict[str, str]]:
+    for row in csv.DictReader(io.StringIO(text)):
+        yield {key: value[1:] if value and value[0] == "'" else value for key, value in row.items()}
 
 
 def _last_byte(path: Path) -> bytes:

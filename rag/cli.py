@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rag.errors import RagError
 from rag.settings import Settings
+from rag.terminal import shown
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_articles(settings, args)
         return run_stats(settings, args)
     except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", err=True)
         return 2
     except KeyboardInterrupt:
         print("interrupted; run the command again to finish", file=sys.stderr)
@@ -73,6 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`rag ask ... | head`)
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return 141
+
+
+def say(text: str, err: bool = False, keep: Sequence[str] = (), end: str = "\n") -> None:
+    """Print ``text`` with its control characters escaped (``rag/terminal.py``): article
+    text, titles and file names never act on the reader's terminal."""
+    print(shown(text, keep), file=sys.stderr if err else sys.stdout, end=end)
 
 
 def load_settings() -> Settings:
@@ -97,10 +104,10 @@ def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     paths = args.paths or [settings.corpus_dir]
     report = Ingestor.sync(settings, paths, args.progress, args.rebuild, args.wait)
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        say(f"warning: {warning}", err=True)
     for failure in report.failed:
-        print(f"error: {failure} (skipped)", file=sys.stderr)
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report.line())
+        say(f"error: {failure} (skipped)", err=True)
+    say(json.dumps(report.to_dict(), indent=2) if args.json else report.line())
     return 1 if report.failed else 0
 
 
@@ -142,15 +149,16 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     import dataclasses
 
     from rag.pipeline import Pipeline, checked_filters, checked_k
-    from rag.render import render_answer
+    from rag.render import COLOR_MARKS, render_answer
 
     checked_k(args.k, "--k")
     filters = checked_filters(args.outlet, args.article, args.since, args.until, prefix="--")
     answer = Pipeline.from_settings(settings).ask(args.question, filters=filters, k=args.k)
     if args.json:
-        print(json.dumps(dataclasses.asdict(answer), indent=2, ensure_ascii=False))
+        say(json.dumps(dataclasses.asdict(answer), indent=2, ensure_ascii=False))
     else:
-        print(render_answer(answer, color=sys.stdout.isatty()))
+        color = sys.stdout.isatty()
+        say(render_answer(answer, color=color), keep=COLOR_MARKS if color else ())
     return 0
 
 
@@ -186,8 +194,8 @@ def run_batch(settings: Settings, args: argparse.Namespace) -> int:
     pipeline = Pipeline.from_settings(settings)
     report = answer_all(pipeline, questions, output, args.workers, args.progress)
     for error in report.errors:
-        print(f"error: {error}", file=sys.stderr)
-    print(json.dumps(dataclasses.asdict(report)) if args.json else report.line(args.output))
+        say(f"error: {error}", err=True)
+    say(json.dumps(dataclasses.asdict(report)) if args.json else report.line(args.output))
     return 1 if report.failed else 0
 
 
@@ -250,11 +258,11 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
         a, b = (load_report(path) for path in args.compare)
         if args.json:
             picked = ("gold", "judge", "totals")
-            print(
+            say(
                 json.dumps({"a": {k: a.get(k) for k in picked}, "b": {k: b.get(k) for k in picked}})
             )
         else:
-            print(compare(a, b, [str(path) for path in args.compare]), end="")
+            say(compare(a, b, [str(path) for path in args.compare]), end="")
         return 0
     if args.gold is None:
         raise RagError("rag eval needs a GOLD file (or --compare A.json B.json)")
@@ -265,13 +273,13 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     report = evaluate(settings, options)
     for row in report["questions"]:
         if row["error"]:
-            print(f"error: {row['id']}: {row['error']}", file=sys.stderr)
+            say(f"error: {row['id']}: {row['error']}", err=True)
     if args.json:
         keys = ("gold", "answers", "judge", "answerer", "totals")
-        print(json.dumps({**{k: report[k] for k in keys}, "reports": str(out)}))
+        say(json.dumps({**{k: report[k] for k in keys}, "reports": str(out)}))
     else:
-        print(text_table(report))
-        print(f"\nreports: {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}")
+        say(text_table(report))
+        say(f"\nreports: {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}")
     return 1 if report["totals"]["failed"] else 0
 
 
@@ -295,12 +303,12 @@ def run_articles(settings: Settings, args: argparse.Namespace) -> int:
     ]
     articles.sort(key=lambda article: str(article["id"]))
     if args.json:
-        print(json.dumps(articles, indent=2, ensure_ascii=False))
+        say(json.dumps(articles, indent=2, ensure_ascii=False))
     elif articles:
-        print(articles_table(articles))
+        say(articles_table(articles))
     else:
         empty = f"the index at {location(settings)} holds no articles; run `rag ingest` first"
-        print(empty, file=sys.stderr)
+        say(empty, err=True)
     return 0
 
 
@@ -322,8 +330,8 @@ def run_stats(settings: Settings, args: argparse.Namespace) -> int:
 
     stats = index_stats(settings)
     if args.json:
-        print(json.dumps(stats, indent=2))
+        say(json.dumps(stats, indent=2))
     else:
         for key, value in stats.items():
-            print(f"{key + ':':<12} {value}")
+            say(f"{key + ':':<12} {value}")
     return 0
