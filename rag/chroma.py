@@ -1,19 +1,52 @@
 """The Chroma connection: embedded on ``index_dir`` or a server at RAG_CHROMA_URL, whose
-lost connections are one ``StoreError`` naming the server."""
+lost connections are one ``StoreError`` naming the server; and the pages every read and
+write of a collection goes in.
+
+Chroma keeps records in SQLite, which takes at most 32,766 variables in one statement, and
+a call binds about one per id it names or record it returns: a ``get`` without a limit, or
+with ids or an ``$in`` list of tens of thousands, fails with "too many SQL variables". So
+no call touches more than a page: ``pages`` reads a collection ``limit``/``offset`` at a
+time, ``chunks`` cuts id lists and ``$in`` lists.
+"""
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+import itertools
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from rag.errors import StoreError
 from rag.settings import Settings
 
+T = TypeVar("T")
+
 
 def has_collection(client: Any, name: str) -> bool:
     """Whether the Chroma behind ``client`` holds a collection called ``name``."""
     return name in {getattr(c, "name", c) for c in client.list_collections()}
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size``: the ids (or ``$in`` values) of one call."""
+    found = iter(items)
+    while part := list(itertools.islice(found, size)):
+        yield part
+
+
+def pages(
+    collection: Any, include: list[str], size: int, where: dict[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """What ``collection.get`` returns of every record (matching ``where``), ``size``
+    records at a time."""
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=include, limit=size, offset=offset)
+        if not got["ids"]:
+            return
+        yield got
+        offset += len(got["ids"])
 
 
 def open_client(settings: Settings) -> Any:

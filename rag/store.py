@@ -1,5 +1,7 @@
 """The Chroma index: passages with their vectors, and the record of what was ingested, in
-the collections of the index's live generation (``rag/generations.py``)."""
+the collections of the index's live generation (``rag/generations.py``). Every call to a
+collection reads or writes at most ``Store.batch`` records (``rag/chroma.py``: ``pages``,
+``chunks``), so an index of any size stays within what Chroma's SQLite takes."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import numpy as np
 
 from rag import bm25, generations
 from rag.chroma import Remote as Remote
+from rag.chroma import chunks, pages
 from rag.chroma import has_collection as has_collection
 from rag.chroma import location as location
 from rag.chroma import open_client as open_client
@@ -130,6 +133,7 @@ class Store:
         self.replaces: str | None = None
         self.name = generation or generations.live(client, base)
         self.passages, self.records = self._collections(self.name)
+        #: Most records one call to a collection touches.
         self.batch = min(1000, client.get_max_batch_size())
         if generation is None:
             self.follow()  # a rebuild published meanwhile: its generation, not a dropped one
@@ -171,18 +175,17 @@ class Store:
 
     def upsert(self, passages: Sequence[Passage], vectors: Any) -> None:
         """Store passages with their vectors (idempotent: ids are content-derived)."""
-        for i in range(0, len(passages), self.batch):
-            part = passages[i : i + self.batch]
+        for i, part in enumerate(chunks(passages, self.batch)):
             self.passages.upsert(
                 ids=[p.id for p in part],
-                embeddings=vectors[i : i + self.batch],
+                embeddings=vectors[i * self.batch : (i + 1) * self.batch],
                 documents=[p.text for p in part],
                 metadatas=[passage_metadata(p) for p in part],
             )
 
     def update_metadata(self, passages: Sequence[Passage]) -> None:
         """Refresh metadata (offsets, titles) of stored passages without re-embedding them."""
-        for part in _chunks(list(passages), self.batch):
+        for part in chunks(passages, self.batch):
             self.passages.update(
                 ids=[p.id for p in part], metadatas=[passage_metadata(p) for p in part]
             )
@@ -190,14 +193,15 @@ class Store:
     def passage_ids_of(self, article_ids: Iterable[str]) -> set[str]:
         """Ids of every stored passage of these articles."""
         found: set[str] = set()
-        for chunk in _chunks(list(article_ids), 500):
+        for chunk in chunks(article_ids, self.batch):
             where = {"article_id": {"$in": chunk}}
-            found.update(self.passages.get(where=where, include=[])["ids"])
+            for got in pages(self.passages, [], self.batch, where):
+                found.update(got["ids"])
         return found
 
     def delete_passages(self, ids: Iterable[str]) -> None:
         """Remove passages by id."""
-        for chunk in _chunks(list(ids), self.batch):
+        for chunk in chunks(ids, self.batch):
             self.passages.delete(ids=chunk)
 
     def count(self) -> int:
@@ -206,17 +210,10 @@ class Store:
 
     def scan(self) -> Iterator[tuple[Passage, Any]]:
         """Every stored passage with its vector, in pages."""
-        offset = 0
-        while True:
-            got = self.passages.get(
-                include=["documents", "metadatas", "embeddings"], limit=self.batch, offset=offset
-            )
-            if not got["ids"]:
-                return
-            columns = ("ids", "documents", "metadatas", "embeddings")
+        columns = ("ids", "documents", "metadatas", "embeddings")
+        for got in pages(self.passages, list(columns[1:]), self.batch):
             for pid, text, meta, vector in zip(*(got[c] for c in columns), strict=True):
                 yield to_passage(pid, text, meta), vector
-            offset += len(got["ids"])
 
     # BM25 sidecar --------------------------------------------------------------
 
@@ -289,16 +286,16 @@ class Store:
 
     def load_records(self) -> tuple[dict[str, ArticleRecord], dict[str, SourceRecord]]:
         """Every article and source record."""
-        got = self.records.get(include=["metadatas"])
         articles: dict[str, ArticleRecord] = {}
         sources: dict[str, SourceRecord] = {}
-        for rid, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
-            if rid.startswith("a:"):
-                articles[rid[2:]] = ArticleRecord(
-                    rid[2:], meta["source"], meta["hash"], bool(meta["done"])
-                )
-            elif rid.startswith("s:"):
-                sources[rid[2:]] = SourceRecord(rid[2:], meta["sha256"])
+        for page in pages(self.records, ["metadatas"], self.batch):
+            for rid, meta in zip(page["ids"], page["metadatas"], strict=True):
+                kind, key = rid[:2], rid[2:]
+                if kind == "a:":
+                    done = bool(meta["done"])
+                    articles[key] = ArticleRecord(key, meta["source"], meta["hash"], done)
+                elif kind == "s:":
+                    sources[key] = SourceRecord(key, meta["sha256"])
         return articles, sources
 
     def put_articles(self, records: Sequence[ArticleRecord]) -> None:
@@ -314,14 +311,15 @@ class Store:
     def delete_records(self, article_ids: Iterable[str] = (), sources: Iterable[str] = ()) -> None:
         """Forget articles and sources."""
         ids = [f"a:{a}" for a in article_ids] + [f"s:{s}" for s in sources]
-        for chunk in _chunks(ids, self.batch):
+        for chunk in chunks(ids, self.batch):
             self.records.delete(ids=chunk)
 
     def _put(self, ids: list[str], metas: list[dict[str, Any]]) -> None:
-        for i in range(0, len(ids), self.batch):
-            part = ids[i : i + self.batch]
+        for part in chunks(zip(ids, metas, strict=True), self.batch):
             self.records.upsert(
-                ids=part, embeddings=[[0.0]] * len(part), metadatas=metas[i : i + self.batch]
+                ids=[rid for rid, _ in part],
+                embeddings=[[0.0]] * len(part),
+                metadatas=[meta for _, meta in part],
             )
 
 
@@ -378,11 +376,6 @@ def to_passage(pid: str, text: str, meta: dict[str, Any]) -> Passage:
         ends_article=bool(meta.get("ends_article", False)),
         quotations=_spans(meta["quotations"]) if "quotations" in meta else None,
     )
-
-
-def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _spans(value: Any) -> tuple[tuple[int, int], ...]:
