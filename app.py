@@ -1,7 +1,8 @@
 """Launch the web UI: ``python app.py [--host HOST] [--port PORT]``.
 
 Listens on 127.0.0.1 unless told otherwise; beyond this machine it requires the login
-in RAG_AUTH (user:password). Builds the index from RAG_CORPUS_DIR first when it is empty.
+in RAG_AUTH (user:password), whose wrong guesses lock their address out for a while
+(``rag/login.py``). Builds the index from RAG_CORPUS_DIR first when it is empty.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from rag.cli import load_settings
 from rag.errors import RagError
@@ -37,6 +39,30 @@ def login(settings: Settings, host: str) -> tuple[str, str] | None:
     return user, password
 
 
+def launch_options(settings: Settings, auth: tuple[str, str] | None) -> dict[str, Any]:
+    """What ``Blocks.launch`` is given besides the address: the login (refusing guessers
+    at once), the upload limit, the page's script and style, threads for every answer."""
+    from rag.ui import THREADS
+
+    options: dict[str, Any] = {
+        "auth": auth,
+        "max_file_size": f"{settings.max_upload_mb:g}mb",
+        "head": CITATION_SCRIPT,
+        "css": CSS,
+        "footer_links": [],
+        "quiet": True,
+        "max_threads": THREADS,
+    }
+    if auth:
+        from starlette.middleware import Middleware
+
+        from rag.login import LoginGuard, notice
+
+        options["auth_message"] = notice()
+        options["app_kwargs"] = {"middleware": [Middleware(LoginGuard)]}
+    return options
+
+
 def ensure_index(settings: Settings) -> None:
     """Ingest the corpus folder when the index holds nothing yet."""
     from rag.ingest import Ingestor
@@ -63,16 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     where = f"http://{args.host}:{args.port}"
     guard = "; login required (RAG_AUTH)" if auth else " (this machine only)"
     print(f"rag: serving {where}{guard}", flush=True)
-    blocks.launch(
-        server_name=args.host,
-        server_port=args.port,
-        auth=auth,
-        max_file_size=f"{settings.max_upload_mb:g}mb",
-        head=CITATION_SCRIPT,
-        css=CSS,
-        footer_links=[],
-        quiet=True,
-    )
+    blocks.launch(server_name=args.host, server_port=args.port, **launch_options(settings, auth))
     return 0
 
 

@@ -2,6 +2,11 @@
 
 The layout that wires them to widgets is ``rag.ui.create_app``. A conversation is a list of
 ``Turn``: every answer with the filters, k and time it was asked with.
+
+The app's handlers run in many threads at once; every store they open is opened under one
+lock (``STORE_OPENING``), because Chroma's client for an index is made once per process and
+making it from two threads at once breaks it for both. An uploaded file is kept in the
+corpus only when all of it was read and ingested: one that fails is removed and named.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import threading
 from collections.abc import Generator, Iterator, Sequence
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.errors import LLMError, RagError, StoreError
 from rag.pipeline import Pipeline, checked_filters, checked_k
@@ -29,6 +34,9 @@ from rag.webview import (
     sources_html,
 )
 
+if TYPE_CHECKING:
+    from rag.store import Store
+
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 Message = dict[str, str]
@@ -38,6 +46,10 @@ Step = tuple[list[Message], Any, list[Turn], str]
 UPLOADS = "uploads"
 #: Seconds an upload waits for another ingest to finish before it is refused.
 UPLOAD_WAIT = 30.0
+#: Held while the app opens a store: Chroma shares one client per index folder (or server)
+#: in a process, and two threads making that client at once leave it stopped, so a warm-up
+#: and a page load opening the index together failed ("Could not connect to tenant").
+STORE_OPENING = threading.Lock()
 
 
 class ChatApp:
@@ -51,8 +63,16 @@ class ChatApp:
     def pipeline(self) -> Pipeline:
         with self._opening:
             if self._pipeline is None:
+                self.store()  # Chroma's client made under the lock; the pipeline reuses it
                 self._pipeline = Pipeline.from_settings(self.settings)
             return self._pipeline
+
+    def store(self) -> Store:
+        """The index of the settings, opened under ``STORE_OPENING``."""
+        from rag.store import open_store
+
+        with STORE_OPENING:
+            return open_store(self.settings)
 
     def warm_up(self) -> None:
         """Open the pipeline and run one question through the encoder in the background,
@@ -189,40 +209,65 @@ class ChatApp:
 
     def library(self) -> list[list[Any]]:
         from rag.library import list_articles
-        from rag.store import open_store
 
-        return list_articles(open_store(self.settings))
+        return list_articles(self.store())
 
     def ingest(self, files: Sequence[Any] | None) -> tuple[str, list[list[Any]]]:
-        """Copy uploads into the corpus, ingest them, and report on every file."""
-        from rag.ingest import Ingestor
-        from rag.library import accept_upload
+        """Copy uploads into the corpus, ingest them, and report on every file, one line
+        each. A file that fails (to be copied, read or ingested) is not kept: every later
+        ingest of the corpus would fail on it again."""
+        lines, accepted = self._accept(files or [])
+        if accepted:
+            lines += self._ingest(accepted)
+        return "\n".join(lines) or "No files chosen.", self.library()
+
+    def _accept(self, files: Sequence[Any]) -> tuple[list[str], list[Path]]:
+        """The uploads copied into the corpus whose every part reads, and a line for each
+        refused one (removed again when it was copied)."""
+        from rag.library import accept_upload, upload_problem
 
         lines, accepted = [], []
         folder = self.settings.corpus_dir / UPLOADS
-        for upload in files or []:
+        limit = int(self.settings.max_upload_mb * 1e6)
+        for upload in files:
             path = Path(getattr(upload, "name", upload))
             name = getattr(upload, "orig_name", None) or path.name
             try:
-                limit = int(self.settings.max_upload_mb * 1e6)
-                accepted.append(accept_upload(path, name, folder, limit))
+                kept = accept_upload(path, name, folder, limit)
             except RagError as exc:
                 lines.append(f"✗ {exc}")
-        if accepted:
-            try:
-                report = Ingestor.sync(self.settings, accepted, progress=True, wait=UPLOAD_WAIT)
-            except StoreError as exc:
-                lines.append(f"✗ {exc}; the files stay in {folder} for the next ingest")
-                return "\n".join(lines), self.library()
-            failed = {Path(f.path).name: f.reason for f in report.failed}
-            for path in accepted:
-                reason = failed.get(path.name)
-                if reason:  # not kept: every later ingest would fail on it again
-                    path.unlink(missing_ok=True)
-                lines.append(f"✗ {path.name}: {reason}" if reason else f"✓ {path.name}: added")
-            if self._pipeline is not None:
-                self._pipeline.retriever.refresh()
-        return "\n".join(lines) or "No files chosen.", self.library()
+                continue
+            problem = upload_problem(kept, int(self.settings.max_file_mb * 1e6))
+            if problem:
+                kept.unlink(missing_ok=True)
+                lines.append(f"✗ {kept.name}: {problem}")
+            else:
+                accepted.append(kept)
+        return lines, accepted
+
+    def _ingest(self, accepted: Sequence[Path]) -> list[str]:
+        """Ingest the accepted uploads; a line for each, and those the ingest names as
+        failed removed."""
+        from rag.corpus import source_name
+        from rag.ingest import Ingestor
+        from rag.library import failures_of, problem_line
+
+        try:
+            report = Ingestor.sync(self.settings, accepted, progress=True, wait=UPLOAD_WAIT)
+        except StoreError as exc:
+            folder = self.settings.corpus_dir / UPLOADS
+            return [f"✗ {exc}; the files stay in {folder} for the next ingest"]
+        lines = []
+        for path in accepted:
+            failed = failures_of(source_name(path), report.failed)
+            if failed:
+                path.unlink(missing_ok=True)
+                lines.append(f"✗ {path.name}: {problem_line(source_name(path), failed)}")
+            else:
+                lines.append(f"✓ {path.name}: added")
+        if self._pipeline is not None:
+            self._pipeline.retriever.refresh()
+        return lines
 
     def describe(self) -> str:
         """Which answerer is in use, for the header."""

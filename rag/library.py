@@ -1,5 +1,6 @@
 """What the index holds, article by article (rows, filter choices, example questions), and
-new files brought into the corpus safely."""
+new files brought into the corpus safely: under a name that stays in its folder, of a type
+and size that is read, and only when every part of them reads (``upload_problem``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rag.corpus import READERS
 from rag.errors import RagError
 from rag.render import article_label
 from rag.store import Store, to_passage
+from rag.types import FileError
 from rag.webview import article_text
 
 #: Columns of the library table.
@@ -100,6 +102,31 @@ def accept_upload(source: Path, name: str, folder: Path, max_bytes: int) -> Path
         raise RagError(f"{name!r} would be written outside the corpus folder")
     shutil.copyfile(source, target)
     return target
+
+
+def upload_problem(path: Path, max_bytes: int) -> str | None:
+    """Why the uploaded file at ``path`` is not ingested, on one line, or None when every
+    part of it reads. A file read only in part (a JSON Lines file with a bad line) is
+    refused whole: kept, it would fail every later ingest of the corpus again."""
+    from rag.corpus import read_file
+
+    found = read_file(path, max_bytes)
+    return problem_line(found.source, found.errors) if found.errors else None
+
+
+def failures_of(source: str, failed: Sequence[FileError]) -> list[FileError]:
+    """The failures of the file known to the index as ``source``, or of its lines."""
+    return [f for f in failed if f.path == source or f.path.startswith(f"{source}:")]
+
+
+def problem_line(source: str, errors: Sequence[FileError]) -> str:
+    """The first of a file's ``errors`` on one line (with its line number for a line of
+    it), and how many more there are."""
+    first, more = errors[0], len(errors) - 1
+    place = first.path[len(source) + 1 :] if first.path.startswith(f"{source}:") else ""
+    reason = " ".join(first.reason.split())
+    line = f"line {place}: {reason}" if place else reason
+    return line + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
 
 
 #: Where a headline's parts meet: "Kicker — main", "Main | Site", "Topic: main".

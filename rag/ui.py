@@ -1,9 +1,15 @@
 """The web UI's layout: chat on the left, the answers' sources on the right, and a library
 tab. ``create_app`` returns the Blocks; ``app.py`` launches them.
 
-Only ``/ask`` is offered as an API: every other event is private to the page. The filter
-choices and the library are read from the index whenever the page loads and after an
-upload, so articles ingested meanwhile (here or by ``rag ingest``) can be chosen.
+Only ``/ask`` is offered as an API: every other event is private to the page. Nothing of
+the corpus is in the page as built (its config, served to anyone who may see the page): the
+filter choices, the example questions and the library are read from the index when the page
+loads, which needs the login where there is one, and after an upload, so articles ingested
+meanwhile (here or by ``rag ingest``) can be chosen.
+
+Answers are written ``answer_slots`` at a time by the chat and by the API each: with an LLM
+they mostly wait on its endpoint, so there are enough slots that questions whose LLM call
+hangs (each until its deadline, RAG_LLM_TIMEOUT) leave room for the others.
 """
 
 from __future__ import annotations
@@ -17,8 +23,17 @@ from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.webview import sources_html
 
-#: Questions answered at once (by the chat and the API each); more wait in Gradio's queue.
+#: Events of any other kind run at once (page loads, exports, uploads); more wait in
+#: Gradio's queue.
 CONCURRENCY = 4
+#: Answers written at once by the chat and by the API each, when no LLM writes them: all
+#: their work is the CPU's.
+CPU_ANSWERS = 4
+#: Answers written at once by the chat and by the API each, when an LLM writes them: they
+#: wait on its endpoint, a hung call up to its deadline, and need no CPU meanwhile.
+LLM_ANSWERS = 16
+#: Gradio's worker threads: enough for every answer slot and the page's other events.
+THREADS = 2 * LLM_ANSWERS + 16
 #: Every event but /ask: not listed in the API and not callable by API clients.
 PRIVATE = {"api_visibility": "private"}
 #: Gradio drops the files it served (exports, uploads) a day old, checked hourly, and all of
@@ -31,31 +46,39 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
     import gradio as gr
 
     app = ChatApp(settings, pipeline)
+    app.store()  # an index these settings cannot open fails here, not on each page load
     app.warm_up()
-    rows = app.library()
     blocks = gr.Blocks(
         title="rag — cited answers", analytics_enabled=False, delete_cache=CACHE_CLEANING
     )
     with blocks:
         gr.Markdown(f"### Cited answers from the corpus\n{app.describe()}")
         with gr.Tab("Chat"):
-            filters = chat_tab(gr, app, rows)
+            following = chat_tab(gr, app)
         with gr.Tab("Library"):
-            table, refreshing = library_tab(gr, app, rows)
+            table, refreshing = library_tab(gr, app)
 
-        def refresh() -> tuple[Any, Any, list[list[Any]]]:
-            outlets, articles, now = app.choices()
-            return gr.Dropdown(choices=outlets), gr.Dropdown(choices=articles), now
+        def refresh() -> tuple[Any, Any, Any, list[list[Any]]]:
+            outlets, articles, rows = app.choices()
+            samples = [[question] for question in example_questions(rows)]
+            examples = gr.Dataset(samples=samples, visible=bool(samples))
+            return gr.Dropdown(choices=outlets), gr.Dropdown(choices=articles), examples, rows
 
         for event in (blocks.load, *refreshing):
-            event(refresh, None, [*filters, table], **PRIVATE)
-        gr.api(app.ask, api_name="ask")
+            event(refresh, None, [*following, table], **PRIVATE)
+        slots = answer_slots(settings)
+        gr.api(app.ask, api_name="ask", concurrency_limit=slots, concurrency_id="ask")
     return blocks.queue(default_concurrency_limit=CONCURRENCY)
 
 
-def chat_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> list[Any]:
-    """Chat and controls on the left, sources on the right; returns the outlet and article
-    filters (whose choices follow the index)."""
+def answer_slots(settings: Settings) -> int:
+    """Answers written at once by the chat and by the API each."""
+    return LLM_ANSWERS if settings.llm_configured else CPU_ANSWERS
+
+
+def chat_tab(gr: Any, app: ChatApp) -> list[Any]:
+    """Chat and controls on the left, sources on the right; returns what follows the
+    index: the outlet and article filters and the example questions."""
     turns = gr.State([])
     with gr.Row():
         with gr.Column(scale=3):
@@ -66,19 +89,29 @@ def chat_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> list[Any]:
             with gr.Row():
                 ask = gr.Button("Ask", variant="primary", elem_id="ask")
                 new = gr.Button("New conversation", elem_id="new-chat")
-            examples = example_questions(rows)
-            if examples:
-                gr.Examples(examples, inputs=[question], label="Examples", **PRIVATE)
-            controls = filter_controls(gr, rows)
+            examples = example_list(gr, question)
+            controls = filter_controls(gr)
             export_buttons(gr, app, turns)
         with gr.Column(scale=2):
             sources = gr.HTML(sources_html([]), elem_id="sources", label="Sources")
     outputs = [chat, sources, turns, question]
     inputs = [question, chat, turns, *controls]
+    slots = answer_slots(app.settings)
     for trigger in (ask.click, question.submit):
-        trigger(app.respond, inputs, outputs, **PRIVATE)
+        trigger(
+            app.respond, inputs, outputs, concurrency_limit=slots, concurrency_id="chat", **PRIVATE
+        )
     new.click(app.new_chat, None, outputs, **PRIVATE)
-    return controls[:2]
+    return [*controls[:2], examples]
+
+
+def example_list(gr: Any, question: Any) -> Any:
+    """Example questions (none until the page loads); a click puts one in the box."""
+    examples = gr.Dataset(
+        components=[question], samples=[], label="Examples", visible=False, elem_id="examples"
+    )
+    examples.click(lambda sample: sample[0], [examples], [question], **PRIVATE)
+    return examples
 
 
 def export_buttons(gr: Any, app: ChatApp, turns: Any) -> None:
@@ -99,17 +132,12 @@ def exporter(app: ChatApp, kind: str) -> Any:
     return lambda turns: app.export(turns, kind)
 
 
-def filter_controls(gr: Any, rows: list[list[Any]]) -> list[Any]:
-    """Outlets, articles, date range and k, in a closed accordion."""
-    from rag.library import article_choices, outlet_choices
-
+def filter_controls(gr: Any) -> list[Any]:
+    """Outlets, articles (their choices filled when the page loads), date range and k, in a
+    closed accordion."""
     with gr.Accordion("Filters", open=False):
-        outlet = gr.Dropdown(
-            outlet_choices(rows), multiselect=True, label="Outlets", elem_id="outlets"
-        )
-        article = gr.Dropdown(
-            article_choices(rows), multiselect=True, label="Articles", elem_id="articles"
-        )
+        outlet = gr.Dropdown([], multiselect=True, label="Outlets", elem_id="outlets")
+        article = gr.Dropdown([], multiselect=True, label="Articles", elem_id="articles")
         with gr.Row():
             since = gr.Textbox(label="Published since (YYYY-MM-DD)", elem_id="since")
             until = gr.Textbox(label="Published until (YYYY-MM-DD)", elem_id="until")
@@ -117,11 +145,11 @@ def filter_controls(gr: Any, rows: list[list[Any]]) -> list[Any]:
     return [outlet, article, since, until, k]
 
 
-def library_tab(gr: Any, app: ChatApp, rows: list[list[Any]]) -> tuple[Any, list[Any]]:
-    """The indexed articles, and upload of new files; returns the table and the events
-    after which what the index holds is read again."""
+def library_tab(gr: Any, app: ChatApp) -> tuple[Any, list[Any]]:
+    """The indexed articles (read when the page loads), and upload of new files; returns
+    the table and the events after which what the index holds is read again."""
     table = gr.Dataframe(
-        rows,
+        [],
         headers=COLUMNS,
         elem_id="library",
         interactive=False,
