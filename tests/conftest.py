@@ -17,6 +17,7 @@ from typing import ClassVar
 
 import pytest
 
+from rag.chroma import pages
 from rag.embeddings import BACKENDS, Vectors
 from rag.ingest import Ingestor, IngestReport
 from rag.settings import Settings
@@ -236,10 +237,11 @@ def copy_index(settings: Settings, index_dir: Path) -> Settings:
     copy = settings.model_copy(update={"index_dir": index_dir, "collection": name})
     source, target = open_store(settings), open_store(copy)
     for part in ("passages", "records"):
-        got = getattr(source, part).get(include=["documents", "metadatas", "embeddings"])
-        documents = got["documents"] if part == "passages" else None
-        getattr(target, part).add(
-            ids=got["ids"], documents=documents, metadatas=got["metadatas"],
-            embeddings=got["embeddings"],
-        )  # fmt: skip
+        include = ["documents", "metadatas", "embeddings"]
+        for got in pages(getattr(source, part), include, source.batch):
+            documents = got["documents"] if part == "passages" else None
+            getattr(target, part).add(
+                ids=got["ids"], documents=documents, metadatas=got["metadatas"],
+                embeddings=got["embeddings"],
+            )  # fmt: skip
     return copy
