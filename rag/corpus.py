@@ -1,5 +1,10 @@
 """Readers that turn corpus files (.md .txt .html .pdf .jsonl) into Articles.
 
+Reading a file never raises: whatever its parser raises (a PDF bomb past pypdf's limits,
+JSON nested past Python's depth, any library's own error) is that file's one-line error,
+naming the exception and the first line of its message, and the other files read on.
+Metadata leaves here within its caps (``rag/metadata.py``).
+
 Every article's ``published`` date leaves here in ISO form (YYYY-MM-DD) or not at all: one
 that cannot be read as a real calendar day is dropped with a warning on its file, and the
 article is kept undated.
@@ -13,26 +18,25 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from rag.dates import read_date
+from rag.discover import SUFFIXES as SUFFIXES
+from rag.discover import TEXT_SUFFIXES as TEXT_SUFFIXES
+from rag.discover import discover as discover
+from rag.discover import source_name as source_name
 from rag.errors import ReadError
+from rag.metadata import capped, check_id, clean_meta, parse_front_matter
 from rag.sentences import split_sentences
-from rag.types import METADATA_FIELDS, Article, FileError
+from rag.types import Article, FileError
 
-TEXT_SUFFIXES = (".md", ".markdown", ".txt")
-SUFFIXES = (*TEXT_SUFFIXES, ".html", ".htm", ".pdf", ".jsonl")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _HTML_LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z-]+)", re.IGNORECASE)
-_KEY_ALIASES = {"source": "outlet", "published_at": "published", "date": "published"}
 
 
 @dataclass
@@ -51,51 +55,6 @@ class SourceFile:
     def failed(self) -> bool:
         """True when the file yielded nothing usable."""
         return bool(self.errors) and not self.articles
-
-
-def source_name(path: Path) -> str:
-    """The name a file is known by in the index: its path relative to the working folder,
-    or its absolute path when it lies outside that folder."""
-    relative = Path(os.path.relpath(path))
-    return (path.resolve() if relative.parts[:1] == ("..",) else relative).as_posix()
-
-
-def discover(
-    paths: Iterable[Path], skipped: list[FileError] | None = None
-) -> tuple[list[Path], list[FileError]]:
-    """The readable files under ``paths`` (files or folders), sorted; missing paths are errors.
-
-    Files of other types found in a folder are left out and, when ``skipped`` is given,
-    named there; hidden files and folders are left out silently.
-    """
-    files: list[Path] = []
-    errors: list[FileError] = []
-    others: dict[str, FileError] = {}
-    for path in paths:
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                if not found.is_file() or _hidden(found, path):
-                    continue
-                if found.suffix.lower() in SUFFIXES:
-                    files.append(found)
-                else:
-                    others[source_name(found)] = _skipped(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            errors.append(FileError(source_name(path), "no such file or folder"))
-    if skipped is not None:
-        skipped.extend(others[name] for name in sorted(others))
-    return sorted(set(files)), errors
-
-
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
-
-
-def _skipped(path: Path) -> FileError:
-    kind = f"unsupported file type '{path.suffix}'" if path.suffix else "no file type suffix"
-    return FileError(source_name(path), f"{kind} (skipped)")
 
 
 def read_file(path: Path, max_bytes: int, known_sha256: str | None = None) -> SourceFile:
@@ -120,7 +79,32 @@ def read_file(path: Path, max_bytes: int, known_sha256: str | None = None) -> So
         result.errors.append(FileError(result.source, str(exc)))
     except OSError as exc:
         result.errors.append(FileError(result.source, exc.strerror or str(exc)))
+    except Exception as exc:  # the parser's own failure is the file's, never the run's
+        kind = _KINDS.get(path.suffix.lower(), "file")
+        result.errors.append(FileError(result.source, f"unreadable {kind}: {complaint(exc)}"))
     return result
+
+
+#: What a file of each type is called in the error of a parser that failed on it.
+_KINDS = {".md": "Markdown", ".markdown": "Markdown", ".txt": "text", ".html": "HTML",
+          ".htm": "HTML", ".pdf": "PDF", ".jsonl": "JSON Lines"}  # fmt: skip
+#: Longest part of a parser's message quoted in a file's error, in characters.
+COMPLAINT_CHARS = 200
+
+
+def complaint(exc: BaseException) -> str:
+    """What a parser raised, as one bounded, printable line: the exception's class and the
+    first line of its message.
+
+    Every ``Exception`` is a file's failure, MemoryError included: one file's oversized
+    allocation (a decompression bomb) fails and is freed as it unwinds, and the run goes on.
+    KeyboardInterrupt and SystemExit are no ``Exception`` and stop the run as always.
+    """
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    if len(first) > COMPLAINT_CHARS:
+        first = first[:COMPLAINT_CHARS] + "…"
+    first = "".join(c if c.isprintable() else " " for c in first)
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _parse(data: bytes, suffix: str, result: SourceFile) -> None:
@@ -132,8 +116,16 @@ def _parse(data: bytes, suffix: str, result: SourceFile) -> None:
     for item in reader(data, result.source):
         if isinstance(item, FileError):
             result.errors.append(item)
-        else:
-            result.articles.append(_dated(item, result))
+            continue
+        article, dropped = capped(item)
+        where = _where(article, result)
+        result.warnings.extend(FileError(where, reason) for reason in dropped)
+        result.articles.append(_dated(article, result))
+
+
+def _where(article: Article, result: SourceFile) -> str:
+    """What a warning on ``article`` names: the article of a .jsonl file, else the file."""
+    return article.id if article.id.startswith(f"{result.source}#") else result.source
 
 
 def _dated(article: Article, result: SourceFile) -> Article:
@@ -142,7 +134,7 @@ def _dated(article: Article, result: SourceFile) -> Article:
         return article
     day = read_date(article.published, article.language)
     if day is None:
-        where = article.id if article.id.startswith(f"{result.source}#") else result.source
+        where = _where(article, result)
         reason = (
             f"published {article.published!r} is not a calendar date; the article is kept "
             "without a date (write it as YYYY-MM-DD)"
@@ -212,21 +204,6 @@ def first_title(text: str) -> str | None:
     return first[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:—- ") + "…"
 
 
-def _clean_meta(raw: dict[str, Any]) -> dict[str, str]:
-    """Known metadata keys (with their aliases) as strings; dates in ISO form."""
-    meta: dict[str, str] = {}
-    for key, value in raw.items():
-        name = _KEY_ALIASES.get(str(key).lower(), str(key).lower())
-        if name not in (*METADATA_FIELDS, "id") or value in (None, "") or name in meta:
-            continue
-        if isinstance(value, dt.date | dt.datetime):
-            value = value.isoformat()
-        elif isinstance(value, list):
-            value = ", ".join(str(v) for v in value)
-        meta[name] = str(value).strip()
-    return meta
-
-
 def _article(
     source: str, text: str, meta: dict[str, Any], infer_title: bool = False, **extra: Any
 ) -> Article:
@@ -235,6 +212,7 @@ def _article(
     if infer_title and not meta.get("title"):
         meta["title"] = first_title(text)
     article_id = meta.pop("id", None) or source
+    check_id(article_id)
     return Article(id=article_id, source=source, text=text, **meta, **extra)
 
 
@@ -246,37 +224,9 @@ def read_markdown(data: bytes, source: str) -> Iterator[Article]:
         match = _FRONT_MATTER.match(text)
         if match is None:
             raise ReadError("broken front matter: opening '---' has no closing '---'")
-        meta = _clean_meta(_parse_front_matter(match.group(1)))
+        meta = clean_meta(parse_front_matter(match.group(1)))
         text = text[match.end() :]
     yield _article(source, text, meta, infer_title=True)
-
-
-class _FrontMatterLoader(yaml.SafeLoader):
-    """YAML's safe loader without its timestamp type: dates stay as written, for
-    ``read_date`` to read (so ``2025-02-30`` is a warning, not a crash)."""
-
-
-_FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in found if tag != "tag:yaml.org,2002:timestamp"]
-    for first, found in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _parse_front_matter(block: str) -> dict[str, Any]:
-    try:
-        loaded = yaml.load(block, Loader=_FrontMatterLoader)
-    except ValueError as exc:  # an explicit !!timestamp that is no date
-        raise ReadError(f"broken front matter: {exc}") from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" (line {where.line + 2})" if where is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ReadError(f"broken front matter{line}: {problem}") from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise ReadError("broken front matter: expected 'key: value' lines")
-    return loaded
 
 
 def read_html(data: bytes, source: str) -> Iterator[Article]:
@@ -300,7 +250,7 @@ def read_html(data: bytes, source: str) -> Iterator[Article]:
         "url": doc.url,
         "language": lang.group(1).decode() if lang else None,
     }
-    yield _article(source, doc.text, _clean_meta(raw))
+    yield _article(source, doc.text, clean_meta(raw))
 
 
 def read_pdf(data: bytes, source: str) -> Iterator[Article]:
@@ -325,7 +275,7 @@ def read_pdf(data: bytes, source: str) -> Iterator[Article]:
     if not text.strip():
         raise ReadError("PDF has no extractable text (scanned images?)")
     raw = {"title": info.get("/Title"), "author": info.get("/Author"), "published": published}
-    meta = _clean_meta(raw)
+    meta = clean_meta(raw)
     yield _article(source, text, meta, infer_title=True, page_starts=tuple(starts))
 
 
@@ -352,6 +302,9 @@ def read_jsonl(data: bytes, source: str) -> Iterator[Article | FileError]:
         except ReadError as exc:
             yield FileError(f"{source}:{number}", str(exc))
             continue
+        except Exception as exc:  # a line nested past the parser's depth, say: its own
+            yield FileError(f"{source}:{number}", f"unreadable JSON: {complaint(exc)}")
+            continue
         if article.id in seen:
             reason = f"duplicate id (first on line {seen[article.id]})"
             yield FileError(f"{source}:{number}", reason)
@@ -370,7 +323,7 @@ def _jsonl_article(line: str, source: str) -> Article:
     text = record.get("text") or record.get("body")
     if not isinstance(text, str) or not text.strip():
         raise ReadError("no 'text' or 'body'")
-    meta = _clean_meta({k: v for k, v in record.items() if k not in ("id", "_id")})
+    meta = clean_meta({k: v for k, v in record.items() if k not in ("id", "_id")})
     key = record.get("id", record.get("_id"))
     if key is None:
         key = hashlib.sha256(text.encode()).hexdigest()[:16]

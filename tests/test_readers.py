@@ -1,13 +1,18 @@
-"""Which files are read: other types named as skipped, UTF-16 text read, NULs refused."""
+"""Which files are read: other types named as skipped, UTF-16 text read, NULs refused;
+any failure of a parser is its file's one line; front matter aliases and over-long ids
+refused."""
 
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from rag.corpus import discover, read_file
+from rag.corpus import COMPLAINT_CHARS, discover, read_file
+from rag.metadata import ALIASES_REFUSED, ID_CHARS
 from rag.settings import Settings
 from rag.types import FileError
 from tests.conftest import ingest, make_corpus, write
@@ -88,3 +93,70 @@ def test_nul_bytes_after_the_first_8_kb_are_binary(tmp_path: Path, name: str) ->
     result = read_file(write(tmp_path / name, data), LIMIT)
     assert result.failed and result.articles == []
     assert result.errors[0].reason.startswith("binary file (contains NUL bytes"), result.errors
+
+
+class Weird(Exception):
+    """What no reader expects: a library's own exception type."""
+
+
+WEIRD = Weird("parser gave up \x1b[31mhere\x1b[0m " + "x" * 500 + "\nsecond line\nthird line")
+
+
+@pytest.mark.parametrize(
+    ("name", "module", "attribute", "kind"),
+    [
+        ("page.html", "trafilatura", "bare_extraction", "HTML"),
+        ("report.pdf", "pypdf", "PdfReader", "PDF"),
+        ("note.md", "yaml", "load", "Markdown"),
+        ("note.txt", "rag.corpus", "first_title", "text"),
+    ],
+)
+def test_any_exception_a_reader_meets_is_its_files_one_bounded_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    module: str,
+    attribute: str,
+    kind: str,
+) -> None:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise WEIRD
+
+    monkeypatch.setattr(f"{module}.{attribute}", fail)
+    content = "---\ntitle: T\n---\nText." if name == "note.md" else "<p>Text.</p> %PDF Text."
+    result = read_file(write(tmp_path / name, content), LIMIT)
+    [error] = result.errors
+    first = "parser gave up  [31mhere [0m " + "x" * 500
+    assert error.reason == f"unreadable {kind}: Weird: {first[:COMPLAINT_CHARS]}…"
+    assert result.articles == []
+
+
+def test_a_keyboard_interrupt_in_a_reader_still_stops_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("trafilatura.bare_extraction", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        read_file(write(tmp_path / "page.html", "<p>Text.</p>"), LIMIT)
+
+
+@pytest.mark.parametrize(
+    "front",
+    ["base: &b Wire\noutlet: *b", "base: &b {outlet: Wire}\n<<: *b", "title: &t T\nauthor: *t"],
+)
+def test_every_alias_in_front_matter_is_refused(tmp_path: Path, front: str) -> None:
+    result = read_file(write(tmp_path / "a.md", f"---\n{front}\n---\nText.\n"), LIMIT)
+    assert [e.reason for e in result.errors] == [ALIASES_REFUSED] and result.articles == []
+
+
+def test_an_article_id_over_its_cap_is_refused(tmp_path: Path) -> None:
+    long_id = "x" * (ID_CHARS + 1)
+    note = read_file(write(tmp_path / "a.md", f"---\nid: {long_id}\n---\nText.\n"), LIMIT)
+    dump = read_file(write(tmp_path / "d.jsonl", json.dumps({"id": long_id, "text": "T."})), LIMIT)
+    refused = "characters, over the 500-character limit; give the article a shorter id"
+    assert [e.reason for e in note.errors] == [f"article id is 501 {refused}"]
+    assert [(e.path, e.reason) for e in dump.errors] == [
+        ("d.jsonl:1", f"article id is 509 {refused}")
+    ]
