@@ -10,6 +10,10 @@ The BM25 sidecar follows the collection: the stamp is cleared before any change 
 sidecar rebuilt under a new stamp after it, so a run killed midway leaves no stamp and
 the next run (or any reader) rebuilds the sidecar.
 
+An article id belongs to one file: the file the index has it from, while that file still
+holds it, else the first file (in sorted order) that claims it; another file claiming it
+fails with one line naming the owner, and the owner's article is left as it is.
+
 A rebuild writes a new generation of the index and publishes it when it is complete
 (``rag/generations.py``): until then questions use the index as it was.
 """
@@ -19,12 +23,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import logging
 import sys
 import time
-import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,9 @@ from tqdm import tqdm
 
 from rag.corpus import SUFFIXES, SourceFile, discover, read_file, source_name
 from rag.embeddings import Embedder, Vectors, create_embedder
+from rag.errors import disk_full_named
 from rag.prefetch import prefetch
+from rag.quiet import quiet
 from rag.settings import Settings
 from rag.split import Splitter
 from rag.store import ArticleRecord, SourceRecord, Store, open_rebuild, open_store
@@ -131,10 +134,12 @@ class Ingestor:
         wait: float = 0.0,
     ) -> IngestReport:
         """Ingest ``paths`` into the index of ``settings``, holding it against other ingests
-        (waiting up to ``wait`` seconds for one that holds it)."""
+        (waiting up to ``wait`` seconds for one that holds it). A full disk under the index
+        is one ``DiskFull`` that names it."""
         from rag.lock import ingest_lock
 
-        with ingest_lock(settings, wait):
+        full = disk_full_named(settings.index_dir, settings.chroma_url, "rag ingest")
+        with full, ingest_lock(settings, wait):
             return cls.from_settings(settings, progress, rebuild).run(paths)
 
     def run(self, paths: Sequence[Path]) -> IngestReport:
@@ -164,21 +169,25 @@ class Ingestor:
         articles, sources = self.store.load_records()
         files, missing = discover(paths, report.warnings)
         report.failed.extend(missing)
-        plan, claimed = Plan(), dict[str, str]()
         by_source: dict[str, list[str]] = {}
         for aid, record in articles.items():
             by_source.setdefault(record.source, []).append(aid)
         max_bytes = int(self.settings.max_file_mb * 1e6)
+        read = []
         for path in self._bar(files, "reading", "file"):
             known = sources.get(source_name(path))
-            sf = read_file(path, max_bytes, known.sha256 if known else None)
+            read.append(read_file(path, max_bytes, known.sha256 if known else None))
+        existing = [source_name(p) for p in paths if p.exists()]
+        owners = _owners(read, articles, by_source, existing)
+        plan = Plan()
+        for sf in read:
             report.warnings.extend(sf.warnings)
             owned = by_source.get(sf.source, [])
             if sf.unchanged:
                 plan.keep.update(owned)
                 report.unchanged += len(owned)
                 continue
-            self._plan_file(sf, articles, claimed, plan, report)
+            self._plan_file(sf, articles, owners, plan, report)
             if sf.errors:
                 plan.keep.update(owned)
         roots = _roots(paths, files, report)
@@ -195,14 +204,17 @@ class Ingestor:
         self,
         sf: SourceFile,
         records: dict[str, ArticleRecord],
-        claimed: dict[str, str],
+        owners: dict[str, str],
         plan: Plan,
         report: IngestReport,
     ) -> None:
         report.failed.extend(sf.errors)
         for article in sf.articles:
-            if claimed.setdefault(article.id, sf.source) != sf.source:
-                reason = f"article id {article.id!r} is also used by {claimed[article.id]}"
+            if owners[article.id] != sf.source:
+                reason = (
+                    f"article id {article.id!r} is already used by {owners[article.id]}; "
+                    "give this article another id"
+                )
                 sf.errors.append(FileError(sf.source, reason))
                 report.failed.append(sf.errors[-1])
                 continue
@@ -311,6 +323,36 @@ def _groups(
         yield group
 
 
+def _owners(
+    read: Sequence[SourceFile],
+    records: dict[str, ArticleRecord],
+    by_source: dict[str, list[str]],
+    roots: Sequence[str],
+) -> dict[str, str]:
+    """The file each article id read in this run belongs to: the file the index has it
+    from, while that file still holds it; else the first file (in sorted order) with it.
+
+    A file read now holds the ids of its articles, and all it had when it failed or is
+    unchanged; a file not read now holds its ids while it is on disk and not under
+    ``roots`` (under them it was not found, so its articles are being removed).
+    """
+    holds = {sf.source: {a.id for a in sf.articles} for sf in read}
+    for sf in read:
+        if sf.unchanged or sf.errors:
+            holds[sf.source].update(by_source.get(sf.source, []))
+    owners: dict[str, str] = {}
+    for sf in read:
+        for article in sf.articles:
+            record = records.get(article.id)
+            holder = record.source if record else sf.source
+            if holder in holds:
+                kept = article.id in holds[holder]
+            else:
+                kept = not _under(holder, roots) and Path(holder).is_file()
+            owners.setdefault(article.id, holder if kept else sf.source)
+    return owners
+
+
 def _roots(paths: Sequence[Path], files: Sequence[Path], report: IngestReport) -> list[str]:
     """The sources of the given ``paths`` that exist, under which articles whose file is gone
     are removed (a path that is missing is a failure, and its articles stay); a folder with
@@ -321,50 +363,6 @@ def _roots(paths: Sequence[Path], files: Sequence[Path], report: IngestReport) -
             reason = f"no files to ingest in this folder (it reads {kinds})"
             report.warnings.append(FileError(source_name(path), reason))
     return [source_name(p) for p in paths if p.exists()]
-
-
-@contextmanager
-def quiet(bars: bool) -> Iterator[None]:
-    """Keep what libraries log or warn (pypdf on a damaged PDF, ONNX Runtime's quantizer)
-    off standard error while an ingest runs, and their progress bars too unless ``bars``:
-    the ingest's own lines are all it prints."""
-    with warnings.catch_warnings(), _logging_kept_quiet(), _library_bars(bars):
-        warnings.simplefilter("ignore")
-        yield
-
-
-@contextmanager
-def _logging_kept_quiet() -> Iterator[None]:
-    """Where nothing handles log records (a ``rag`` process), drop them instead of letting
-    Python print warnings, or a library's ``logging.basicConfig()`` print them all; logging
-    that is configured is left as it is."""
-    root, silent = logging.getLogger(), logging.NullHandler()
-    if not root.handlers:
-        root.addHandler(silent)
-    try:
-        yield
-    finally:
-        root.removeHandler(silent)
-
-
-@contextmanager
-def _library_bars(bars: bool) -> Iterator[None]:
-    """The Hugging Face libraries' progress bars (loading a model's weights) off, unless
-    ``bars``; back on after."""
-    import huggingface_hub.utils as hub
-
-    if bars or hub.are_progress_bars_disabled():
-        yield
-        return
-    hub.disable_progress_bars()  # transformers imported from now on starts with them off
-    if loaded := sys.modules.get("transformers.utils.logging"):
-        loaded.disable_progress_bar()
-    try:
-        yield
-    finally:
-        hub.enable_progress_bars()
-        if loaded := sys.modules.get("transformers.utils.logging"):
-            loaded.enable_progress_bar()
 
 
 def _under(source: str, roots: Sequence[str]) -> bool:

@@ -136,7 +136,10 @@ def test_an_id_claimed_by_two_files_is_refused_for_the_second(settings: Settings
     write(Path("corpus/b.md"), "---\nid: same\n---\nSecond text.")
     report = run(settings)
     assert [(f.path, f.reason) for f in report.failed] == [
-        ("corpus/b.md", "article id 'same' is also used by corpus/a.md")
+        (
+            "corpus/b.md",
+            "article id 'same' is already used by corpus/a.md; give this article another id",
+        )
     ]
     assert {m["text"] for m in stored(settings).values()} == {"First text."}
 
