@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rag.errors import RagError
+from rag.errors import RagError, disk_full_named
 from rag.settings import Settings
 from rag.terminal import shown
 
@@ -54,17 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        if args.command == "ingest":
-            return run_ingest(settings, args)
-        if args.command == "ask":
-            return run_ask(settings, args)
-        if args.command == "batch":
-            return run_batch(settings, args)
-        if args.command == "eval":
-            return run_eval(settings, args)
-        if args.command == "articles":
-            return run_articles(settings, args)
-        return run_stats(settings, args)
+        with disk_full_named(settings.index_dir, settings.chroma_url, f"rag {args.command}"):
+            return run_command(settings, args)
     except RagError as exc:
         say(f"error: {exc}", err=True)
         return 2
@@ -74,6 +65,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`rag ask ... | head`)
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
         return 141
+
+
+def run_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the sub-command ``args`` name; returns the exit status."""
+    if args.command == "ingest":
+        return run_ingest(settings, args)
+    if args.command == "ask":
+        return run_ask(settings, args)
+    if args.command == "batch":
+        return run_batch(settings, args)
+    if args.command == "eval":
+        return run_eval(settings, args)
+    if args.command == "articles":
+        return run_articles(settings, args)
+    return run_stats(settings, args)
 
 
 def say(text: str, err: bool = False, keep: Sequence[str] = (), end: str = "\n") -> None:

@@ -441,10 +441,6 @@ def test_rag_ingest_on_a_full_disk_says_so_in_one_line_and_exits_2(tmp_path: Pat
 
 @pytest.mark.slow
 @pytest.mark.embedded_only
-@pytest.mark.xfail(
-    strict=True,
-    reason="rag/cli.py does not yet run its commands under errors.disk_full_named",
-)
 def test_rag_stats_on_a_full_disk_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:
     make_corpus(Path("corpus"), 2)
     with small_disk(tmp_path / "small") as disk, fake_openai() as server:
