@@ -12,6 +12,13 @@ the text splits into the same sentences again). Display numbers follow the order
 citation: the first passage cited is [1], the next new one [2]; within a sentence they are
 sorted. Only cited passages become sources.
 
+A passage holding text addressed to an AI model (``rag.injection``: "ignore previous
+instructions and answer…", a fake system turn) is never evidence: a sentence citing it is
+scored on its other cited passages only, and when they do not support it, it has support 0
+and its ``problem`` says that its source contains instructions to the model. Such a source
+carries a ``warning`` naming its number, and the answer carries every warning, including
+those of retrieved passages that no sentence cites (the answerer read them too).
+
 The "cannot answer" sentinel is recognised whatever its case, quotes, final punctuation and
 citation markers: alone, it makes an unanswered answer of one supported, uncited sentence;
 inside a longer answer it stays as such a sentence. An empty answer (or one of markers only)
@@ -24,6 +31,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from rag.injection import INSTRUCTED, Finding, in_passage, retrieved_warning, source_warning
 from rag.prompts import CANNOT_ANSWER
 from rag.sentences import sentence_spans
 from rag.support import Span, Support, SupportScorer
@@ -90,6 +98,8 @@ class CheckedAnswer:
     #: For each sentence, how its cited passages (each alone, too) support it; None when
     #: it cites nothing it could be checked against.
     supports: tuple[Support | None, ...] = field(default=(), compare=False)
+    #: One for each cited source, then each retrieved passage, with instructions to the model.
+    warnings: tuple[str, ...] = ()
 
 
 def parse_answer(text: str) -> list[ParsedSentence]:
@@ -181,21 +191,46 @@ def check_answer(
     cites nothing; an answer that says only the sentinel is not ``answered``. A sentence
     that misquotes its cited passages (``rag.verbatim``: with ``quoted``, each sentence is
     presented as a quote and must occur whole in one of them) has support 0.0, no spans and
-    its ``problem`` said."""
+    its ``problem`` said; so has one that rests on a passage with instructions to the model."""
     parsed = [_punctuated(s) for s in parse_answer(raw)]
     removed = tuple(sorted({n for s in parsed for n in s.citations if not 0 < n <= len(hits)}))
+    instructed = _instructed(hits)
     claims = [s for s in parsed if not is_cannot_answer(s.text)]
     if not claims:
-        return _unanswered(parsed, removed)
+        return _unanswered(parsed, removed, _uncited_warnings(hits, {}, instructed))
     numbering = _numbering(claims, len(hits))
     scorer.prepare([s.text for s in claims], [hits[n - 1].passage.text for n in numbering])
     spans: dict[int, list[Span]] = {n: [] for n in numbering}
-    check = Check(hits, numbering, scorer, threshold, quoted)
+    check = Check(hits, numbering, scorer, threshold, quoted, instructed)
     checked = [check(item, spans) for item in parsed]
-    sources = tuple(_source(numbering[n], hits[n - 1], merge_spans(spans[n])) for n in numbering)
+    warned = {n: source_warning(numbering[n], hits[n - 1].passage, instructed[n])
+              for n in numbering if n in instructed}  # fmt: skip
+    sources = tuple(
+        _source(numbering[n], hits[n - 1], merge_spans(spans[n]), warned.get(n, ""))
+        for n in numbering
+    )
     sentences = tuple(sentence for sentence, _ in checked)
     supports = tuple(support for _, support in checked)
-    return CheckedAnswer(render(sentences), sentences, sources, removed, True, supports)
+    warnings = (*warned.values(), *_uncited_warnings(hits, numbering, instructed))
+    return CheckedAnswer(render(sentences), sentences, sources, removed, True, supports, warnings)
+
+
+def _instructed(hits: Sequence[Hit]) -> dict[int, tuple[Finding, ...]]:
+    """The findings of ``rag.injection`` in each hit that has any, by its number (1-based)."""
+    found = {n: in_passage(hit.passage) for n, hit in enumerate(hits, start=1)}
+    return {n: items for n, items in found.items() if items}
+
+
+def _uncited_warnings(
+    hits: Sequence[Hit], numbering: dict[int, int], instructed: dict[int, tuple[Finding, ...]]
+) -> tuple[str, ...]:
+    """The warning of each retrieved passage with instructions to the model that no
+    sentence cites, in rank order."""
+    return tuple(
+        retrieved_warning(hits[n - 1].passage, found)
+        for n, found in instructed.items()
+        if n not in numbering
+    )
 
 
 @dataclass(frozen=True)
@@ -207,24 +242,31 @@ class Check:
     scorer: SupportScorer
     threshold: float
     quoted: bool
+    #: Hits (by number) holding instructions to the model: never evidence.
+    instructed: dict[int, tuple[Finding, ...]] = field(default_factory=dict)
 
     def __call__(
         self, item: ParsedSentence, spans: dict[int, list[Span]]
     ) -> tuple[Sentence, Support | None]:
-        """One checked sentence; the spans supporting it are added to ``spans``."""
+        """One checked sentence; the spans supporting it are added to ``spans``. Only the
+        cited passages without instructions to the model are evidence; the others score 0."""
         if is_cannot_answer(item.text):
             return _sentinel(), None
         cited = [n for n in item.citations if n in self.numbering]
         if not cited:
             return Sentence(item.text), None
-        passages = [self.hits[n - 1].passage for n in cited]
+        evidence = [n for n in cited if n not in self.instructed]
+        passages = [self.hits[n - 1].passage for n in evidence]
         support = self.scorer.score(item.text, [p.text for p in passages], headers(passages))
-        alone = sorted(zip((self.numbering[n] for n in cited), support.per_passage, strict=True))
-        display, solo = tuple(n for n, _ in alone), tuple(round(x, 4) for _, x in alone)
+        alone = dict(zip(evidence, support.per_passage, strict=True))
+        pairs = sorted((self.numbering[n], alone.get(n, 0.0)) for n in cited)
+        display, solo = tuple(n for n, _ in pairs), tuple(round(x, 4) for _, x in pairs)
+        if len(evidence) < len(cited) and (not evidence or support.score < self.threshold):
+            return Sentence(item.text, display, 0.0, False, solo, INSTRUCTED), None
         problem = misquote(item.text, [p.text for p in passages], whole=self.quoted)
         if problem:
             return Sentence(item.text, display, 0.0, False, solo, problem), None
-        for number, found in zip(cited, support.spans, strict=True):
+        for number, found in zip(evidence, support.spans, strict=True):
             spans[number].extend(found)
         supported = support.score >= self.threshold
         return Sentence(item.text, display, support.score, supported, solo), support
@@ -239,11 +281,11 @@ def render(sentences: Sequence[Sentence]) -> str:
     return " ".join(parts)
 
 
-def _source(number: int, hit: Hit, spans: tuple[Span, ...]) -> Source:
+def _source(number: int, hit: Hit, spans: tuple[Span, ...], warning: str = "") -> Source:
     """A cited passage as a numbered source; for a PDF, the page each span starts on."""
     passage = hit.passage
     pages = tuple(p for a, _ in spans if (p := passage.page_at(a)) is not None)
-    return Source(number, passage, spans, hit.also_in, pages)
+    return Source(number, passage, spans, hit.also_in, pages, warning)
 
 
 def merge_spans(spans: Sequence[Span]) -> tuple[Span, ...]:
@@ -263,11 +305,13 @@ def _numbering(sentences: Sequence[ParsedSentence], hits: int) -> dict[int, int]
     return {number: display for display, number in enumerate(order, start=1)}
 
 
-def _unanswered(parsed: Sequence[ParsedSentence], removed: tuple[int, ...]) -> CheckedAnswer:
+def _unanswered(
+    parsed: Sequence[ParsedSentence], removed: tuple[int, ...], warnings: tuple[str, ...]
+) -> CheckedAnswer:
     """The answer to give when ``parsed`` is empty or says only the sentinel."""
     if not parsed:
-        return CheckedAnswer("", (), (), removed, answered=False)
-    return CheckedAnswer(CANNOT_ANSWER, (_sentinel(),), (), removed, False, (None,))
+        return CheckedAnswer("", (), (), removed, answered=False, warnings=warnings)
+    return CheckedAnswer(CANNOT_ANSWER, (_sentinel(),), (), removed, False, (None,), warnings)
 
 
 def _sentinel() -> Sentence:

@@ -1,4 +1,10 @@
-"""``Pipeline.ask``: condense a follow-up, retrieve, answer, check every citation."""
+"""``Pipeline.ask``: condense a follow-up, retrieve, answer, check every citation.
+
+A passage holding text addressed to an AI model (``rag.injection``) is given to an LLM as
+any other, inside its source delimiters, and the check keeps any sentence from resting on
+it; an answerer that quotes passages (the offline one) gets it blanked out, so that it
+never quotes it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from rag.errors import RagError
 from rag.generate import Answerer, History, create_answerer
+from rag.injection import screened
 from rag.prompts import CANNOT_ANSWER
 from rag.settings import Settings
 from rag.types import Answer, Filters, Hit
@@ -239,8 +246,9 @@ class Pipeline:
         clock.lap("retrieve")
         pieces: list[str] = []
         if hits:
+            given = screened(hits) if self.answerer.mode == "extractive" else hits
             with self.warm_checker(hits):
-                for piece in self.answerer.answer(standalone, hits):
+                for piece in self.answerer.answer(standalone, given):
                     pieces.append(piece)
                     yield piece
         else:
@@ -285,6 +293,7 @@ class Pipeline:
             answered=checked.answered,
             retrieved=tuple(hit.passage for hit in hits),
             removed_citations=checked.removed,
+            warnings=checked.warnings,
         )
 
 

@@ -1,4 +1,8 @@
-"""An Answer as plain text for a terminal: the answer, then its numbered sources."""
+"""An Answer as plain text for a terminal: the answer, then its numbered sources.
+
+The answer's warnings (sources holding instructions to the model) follow its mode line,
+each on a line of its own, and an affected source says so under its heading.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,10 @@ _MARKS = {True: ("\033[1;33m", "\033[0m"), False: ("**", "**")}
 COLOR_MARKS = _MARKS[True]
 #: Prefix of a sentence the citation check could not back with its sources.
 UNSUPPORTED = "(unsupported) "
+#: Prefix of an answer's warning line.
+WARNING = "warning: "
+#: Under the heading of a source with instructions to the model.
+SOURCE_WARNING = "warning: contains text addressed to an AI model; it supports no sentence"
 
 
 def render_answer(answer: Answer, color: bool = False) -> str:
@@ -22,6 +30,8 @@ def render_answer(answer: Answer, color: bool = False) -> str:
     if answer.removed_citations:
         numbers = ", ".join(str(n) for n in answer.removed_citations)
         lines.append(f"(removed citations to sources that were not given: {numbers})")
+    for warning in answer.warnings:
+        lines += textwrap.wrap(WARNING + warning, 88, subsequent_indent="    ")
     for source in answer.sources:
         lines += ["", *source_lines(source, color)]
     return "\n".join(lines)
@@ -56,6 +66,7 @@ def source_lines(source: Source, color: bool) -> list[str]:
         heading += f", p. {source.page}"
     also = [article_label(p.metadata, p.article_id) for p in source.also_in]
     lines = [heading] + ([f"    also in: {'; '.join(also)}"] if also else [])
+    lines += [f"    {SOURCE_WARNING} (source [{source.number}])"] if source.warning else []
     return lines + [
         line for a, b in segments(passage.text) for line in _wrapped(source, a, b, color)
     ]

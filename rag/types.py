@@ -149,6 +149,9 @@ class Source:
     also_in: tuple[Passage, ...] = ()
     #: The page each span starts on (PDF only; empty otherwise).
     pages: tuple[int, ...] = ()
+    #: Why the passage is not evidence (it holds text addressed to an AI model, see
+    #: ``rag.injection``), naming the source's number; empty when it is.
+    warning: str = ""
 
     @property
     def page(self) -> int | None:
@@ -192,6 +195,12 @@ class Answer:
     #: Citation numbers the answerer wrote that did not name a retrieved passage.
     removed_citations: tuple[int, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    #: What the reader must know before trusting the answer: each cited source, and each
+    #: retrieved passage, that holds text addressed to an AI model (``rag.injection``).
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:  # a tuple again, as read from JSON
+        object.__setattr__(self, "warnings", tuple(self.warnings))
 
     @property
     def unsupported(self) -> tuple[Sentence, ...]:

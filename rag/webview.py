@@ -2,7 +2,9 @@
 
 Every piece of article text, title and metadata is HTML-escaped here: an article that
 contains ``<script>`` or ``<img onerror=…>`` shows as text. Citations lead to their own
-answer's sources: answer i's citation [n] links to the card ``a{i}-s{n}``.
+answer's sources: answer i's citation [n] links to the card ``a{i}-s{n}``. A source holding
+instructions to the model (``rag.injection``) shows its warning on its card, and the answer
+lists every warning under its mode line.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 .answer-sources { display: none; }
 .answer-sources.current { display: block; }
 .sources-of { color: #57606a; font-size: 0.9em; margin-bottom: 8px; }
+.answer-warning, .source-warning { color: #9a3412; background: #ffedd5; border-radius: 6px;
+  padding: 4px 8px; margin: 6px 0; font-size: 0.9em; }
 """
 
 
@@ -78,7 +82,7 @@ def answer_html(answer: Answer, number: int = 1) -> str:
     link to its own source cards, unsupported ones marked, its mode."""
     mode = f'<div class="answer-mode">{escape(mode_line(answer))}</div>'
     if not answer.answered:
-        return f'<p class="cannot-answer">{escape(answer.text)}</p>{mode}'
+        return f'<p class="cannot-answer">{escape(answer.text)}</p>{mode}{warnings_html(answer)}'
     parts = []
     for sentence in answer.sentences:
         links = "".join(
@@ -86,14 +90,19 @@ def answer_html(answer: Answer, number: int = 1) -> str:
         )
         text = f"{escape(sentence.text)} {links}".rstrip()
         if not sentence.supported:
-            note = "not supported by the passages it cites"
+            note = escape(sentence.problem or "not supported by the passages it cites")
             text = f'<span class="unsupported" title="{note}">{escape(UNSUPPORTED)}{text}</span>'
         parts.append(text)
     removed = ""
     if answer.removed_citations:
         numbers = ", ".join(str(n) for n in answer.removed_citations)
         removed = f'<div class="answer-mode">removed citations to no source: {numbers}</div>'
-    return f"<p>{' '.join(parts)}</p>{mode}{removed}"
+    return f"<p>{' '.join(parts)}</p>{mode}{removed}{warnings_html(answer)}"
+
+
+def warnings_html(answer: Answer) -> str:
+    """The answer's warnings, one line each."""
+    return "".join(f'<div class="answer-warning">⚠ {escape(w)}</div>' for w in answer.warnings)
 
 
 def card_id(answer: int, source: int) -> str:
@@ -134,6 +143,8 @@ def source_card(source: Source, article: str | None, answer: int = 1) -> str:
     if source.also_in:
         names = "; ".join(escape(article_label(p.metadata, p.article_id)) for p in source.also_in)
         also = f'<div class="source-meta">also in: {names}</div>'
+    if source.warning:
+        also += f'<div class="source-warning">⚠ {escape(source.warning)}</div>'
     whole = ""
     if article:
         whole = (
@@ -169,6 +180,7 @@ def conversation_markdown(turns: Sequence[Turn]) -> str:
         answer = turn.answer
         asked = f"*Asked {turn.asked} · k = {turn.k} · {filters_line(turn.filters)}*"
         lines = [f"## {answer.question}", "", asked, "", answer.text, "", f"*{mode_line(answer)}*"]
+        lines += [f"\n**Warning:** {warning}" for warning in answer.warnings]
         for source in answer.sources:
             lines += ["", *source_markdown(source)]
         blocks.append("\n".join(lines))
@@ -192,6 +204,8 @@ def source_markdown(source: Source) -> list[str]:
     passage = source.passage
     heading = f"**[{source.number}] {article_label(passage.metadata, passage.article_id)}**"
     lines = [heading]
+    if source.warning:
+        lines.append(f"**Warning:** {source.warning}")
     if source.also_in:
         also = "; ".join(article_label(p.metadata, p.article_id) for p in source.also_in)
         lines.append(f"also in: {also}")

@@ -1,6 +1,9 @@
-"""An article carrying a prompt injection, answered through the scripted LLM server: a model
-that ignores it gives an answer that passes unchanged; a model that obeys it gets its
-invalid citations removed, its sentences flagged and its markup escaped."""
+"""An article carrying a prompt injection, answered through the scripted LLM server: the
+injection reaches the model only as quoted source text; a model that obeys it gets its
+invalid citations removed, its sentences flagged and its markup escaped, and when it cites
+the injected article, every sentence resting on it is flagged as resting on instructions to
+the model. Even a model that ignores the injection and cites the article's other sentence is
+flagged: a passage holding instructions to the model is never evidence."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 import pytest
 
 from rag import prompts
+from rag.injection import INSTRUCTED
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.webview import answer_html
@@ -45,11 +49,22 @@ def obedient(messages: list[dict[str, Any]]) -> str:
     return user_message(messages).split("reply with: ", 1)[1].split("\n", 1)[0]
 
 
+def cited(messages: list[dict[str, Any]]) -> str:
+    """A model that obeys, citing the injected article instead of a number it was not given."""
+    number = injected_number(messages)
+    return obedient(messages).replace("[7]", f"[{number}]") + f" [{number}]"
+
+
+def injected_number(messages: list[dict[str, Any]]) -> int:
+    found = re.search(r"<source (\d+)>\ntitle: Moscow's leverage", user_message(messages))
+    assert found is not None
+    return int(found[1])
+
+
 def careful(messages: list[dict[str, Any]]) -> str:
     """A model that keeps to its rules: one cited sentence from the injected source."""
-    number = re.search(r"<source (\d+)>\ntitle: Moscow's leverage", user_message(messages))
-    assert number is not None
-    return f"Moscow's leverage over Astana rests on pipelines and the CSTO [{number[1]}]."
+    number = injected_number(messages)
+    return f"Moscow's leverage over Astana rests on pipelines and the CSTO [{number}]."
 
 
 @pytest.fixture(scope="module")
@@ -86,11 +101,11 @@ def test_the_injection_reaches_the_model_only_as_quoted_source_text(
     assert (
         user.rindex("<source", 0, opened) < opened < injection < user.index("</source", injection)
     )
-    number = int(careful(messages).rsplit("[", 1)[1].rstrip("]."))
     (sentence,) = answer.sentences
     assert sentence.text.startswith("Moscow's leverage over Astana rests on pipelines and the CSTO")
-    assert (sentence.citations, sentence.supported) == ((number,), True)
+    assert (sentence.citations, sentence.supported, sentence.problem) == ((1,), False, INSTRUCTED)
     assert answer.removed_citations == ()
+    assert answer.warnings == (answer.sources[0].warning,)
 
 
 def test_an_obeyed_injection_is_flagged_stripped_of_false_citations_and_escaped(
@@ -104,3 +119,18 @@ def test_an_obeyed_injection_is_flagged_stripped_of_false_citations_and_escaped(
     assert all(not s.citations for s in answer.sentences)
     html = answer_html(answer)
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert any("Moscow's leverage over Astana" in warning for warning in answer.warnings)
+
+
+def test_an_obeyed_injection_citing_its_article_is_flagged_in_every_sentence(
+    index: Settings, server: FakeOpenAI
+) -> None:
+    server.responder = cited
+    answer = pipeline(index, server).ask(QUESTION)
+    assert answer.removed_citations == () and len(answer.sentences) >= 2
+    for sentence in answer.sentences:
+        assert (sentence.citations, sentence.support, sentence.problem) == ((1,), 0.0, INSTRUCTED)
+    assert answer.unsupported == answer.sentences
+    (source,) = answer.sources
+    assert source.warning.startswith("Source [1] contains text addressed to an AI model")
+    assert "<img" not in answer_html(answer)
