@@ -276,7 +276,8 @@ def _source(item: dict[str, Any]) -> Source:
     spans = tuple((int(a), int(b)) for a, b in item.get("spans", ()))
     also_in = tuple(Passage(**p) for p in item.get("also_in", ()))
     pages = tuple(int(page) for page in item.get("pages", ()))
-    return Source(item["number"], Passage(**item["passage"]), spans, also_in, pages)
+    warning = str(item.get("warning", ""))
+    return Source(item["number"], Passage(**item["passage"]), spans, also_in, pages, warning)
 
 
 # running ---------------------------------------------------------------------------

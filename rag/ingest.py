@@ -35,6 +35,7 @@ from tqdm import tqdm
 from rag.corpus import SUFFIXES, SourceFile, discover, read_file, source_name
 from rag.embeddings import Embedder, Vectors, create_embedder
 from rag.errors import disk_full_named
+from rag.injection import article_warnings
 from rag.prefetch import prefetch
 from rag.quiet import quiet
 from rag.settings import Settings
@@ -225,6 +226,7 @@ class Ingestor:
                 report.unchanged += 1
                 continue
             plan.todo.append((article, digest))
+            report.warnings.extend(article_warnings(article))  # its passages are never evidence
             if record is None:
                 plan.new.add(article.id)
         if not sf.errors:
