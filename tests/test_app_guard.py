@@ -136,18 +136,20 @@ def test_wrong_passwords_lock_their_address_out_for_a_while(
 ) -> None:
     from rag import login
 
-    monkeypatch.setattr(login, "WINDOW", 3.0)
+    window = 6.0
+    monkeypatch.setattr(login, "WINDOW", window)
     with served(indexed, LOGIN) as url:
         started = time.monotonic()
         assert [post_login(url, "guess").status_code for _ in range(5)] == [400] * 5
         for password in ("guess", LOGIN[1]):  # refused at once, the right one too
+            asked = time.monotonic()
             refused = post_login(url, password)
+            assert time.monotonic() - asked < 1.0  # nothing slept
             assert refused.status_code == 429
             assert "Too many failed logins; try again in" in refused.json()["detail"]
-            assert 1 <= int(refused.headers["retry-after"]) <= 3
-        assert time.monotonic() - started < 2.5  # nothing slept; the window is still open
+            assert 1 <= int(refused.headers["retry-after"]) <= window
         assert post_login(url, LOGIN[1], source="127.0.0.2").status_code == 200  # another
-        time.sleep(max(0.0, started + 3.2 - time.monotonic()))
+        time.sleep(max(0.0, started + window + 0.2 - time.monotonic()))
         assert post_login(url, LOGIN[1]).status_code == 200
         assert post_login(url, "guess").status_code == 400  # a success forgot the failures
 
@@ -291,7 +293,12 @@ def test_an_app_is_used_at_once_while_it_warms_up(
     from rag.ui import create_app
 
     crashed: list[BaseException | None] = []
-    monkeypatch.setattr(threading, "excepthook", lambda args: crashed.append(args.exc_value))
+
+    def hook(args: Any) -> None:
+        if args.thread is not None and args.thread.name == "warm-up":
+            crashed.append(args.exc_value)
+
+    monkeypatch.setattr(threading, "excepthook", hook)
     for run in range(10):  # each a fresh index folder: Chroma's client not yet made
         copy = copy_index(seed, tmp_path / f"index-{run}")
         refresh = load_handler(create_app(copy))
