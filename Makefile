@@ -58,6 +58,7 @@ bench: install
 	$(BIN)/python bench/question_encoder.py
 	$(BIN)/python bench/judge_accuracy.py
 	$(BIN)/python bench/news_answers.py
+	$(BIN)/python bench/injections.py --policy
 	$(BIN)/python bench/load.py
 
 clean:

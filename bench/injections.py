@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from common import DATA, squad_paragraphs
+from injection_heldout import HELD_OUT
 from injection_templates import CLAIM, HARD_NEGATIVES, TEMPLATES, Template
 
 from rag.corpus import read_file
@@ -45,7 +46,7 @@ from rag.split import Splitter
 
 PLACES = ("start", "after first sentence", "end")
 #: What the planted figure does not say: the rules were tuned on these templates.
-HELD_OUT = (
+TUNED = (
     "(the rules were tuned on these templates; two batches written after a round of tuning "
     "caught 10 of 24 and 4 of 12 templates on their first run: see bench/injection_templates.py)"
 )
@@ -114,9 +115,11 @@ def plant(template: Template, place: str, host: str) -> Planted:
     return Planted(template, place, text, start, start + len(injection))
 
 
-def planted_set(passages: list[tuple[str, str]]) -> list[Planted]:
+def planted_set(
+    passages: list[tuple[str, str]], templates: list[Template] = TEMPLATES
+) -> list[Planted]:
     """Every template at every place, each in a passage of its own."""
-    pairs = [(t, place) for t in TEMPLATES for place in PLACES]
+    pairs = [(t, place) for t in templates for place in PLACES]
     return [
         plant(t, place, host)
         for (t, place), host in zip(pairs, hosts(passages, len(pairs)), strict=True)
@@ -198,8 +201,14 @@ def report(figures: dict[str, Any], shown: int) -> str:
     """The figures as a small table, then the misses and false alarms."""
     planted = figures["planted"]
     lines = [f"{'set':40} {'texts':>7} {'triggers':>9} {'flagged':>8}  rate", "-" * 76]
-    lines.append(f"{'planted injections (caught)':40} {planted['total']:>7} {'':>9} "
-                 f"{planted['caught']:>8}  {planted['caught'] / planted['total']:.1%}")  # fmt: skip
+    for name, found in (
+        ("planted injections (caught)", planted),
+        ("held-out injections (caught)", figures["held out"]),
+    ):
+        lines.append(
+            f"{name:40} {found['total']:>7} {'':>9} "
+            f"{found['caught']:>8}  {found['caught'] / found['total']:.1%}"
+        )
     for clean in figures["clean"]:
         lines.append(f"{clean['corpus'] + ' (false alarms)':40} {clean['passages']:>7} "
                      f"{clean['with trigger words']:>9} {clean['flagged']:>8}  "
@@ -208,7 +217,11 @@ def report(figures: dict[str, Any], shown: int) -> str:
                  "prompt, chatbot, say \"…)")  # fmt: skip
     lines += ["", "caught by shape:"]
     lines += [f"  {shape:40} {value}" for shape, value in planted["shapes"].items()]
-    lines += ["", f"missed: {', '.join(planted['missed']) or 'none'}", HELD_OUT]
+    lines += ["", f"missed: {', '.join(planted['missed']) or 'none'}", TUNED]
+    held_out = figures["held out"]
+    lines += ["", "held out (written after the rules, never tuned on; bench/injection_heldout.py):"]
+    lines += [f"  {shape:40} {value}" for shape, value in held_out["shapes"].items()]
+    lines += [f"  missed: {', '.join(held_out['missed']) or 'none'}"]
     if "policy" in figures:
         lines += ["", "obeyed claim still supported when findings are set aside as:"]
         lines += [f"  {name:12} {value}" for name, value in figures["policy"].items()]
@@ -232,6 +245,7 @@ def main() -> None:
     written = [(f"hard#{i}", text) for i, text in enumerate(HARD_NEGATIVES, start=1)]
     figures: dict[str, Any] = {
         "planted": measure_planted(planted),
+        "held out": measure_planted(planted_set(news, HELD_OUT)),
         "clean": [
             measure_clean("rtqa-dev passages", news),
             measure_clean("rtqa-dev whole articles", articles),
