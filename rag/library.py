@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rag.chroma import chunks, pages
 from rag.corpus import READERS
 from rag.errors import RagError
 from rag.render import article_label
@@ -26,17 +27,12 @@ _UNSAFE = re.compile(r"[^\w.\- ]+")
 def list_articles(store: Store) -> list[list[Any]]:
     """One row per indexed article (see ``COLUMNS``), by title."""
     rows: dict[str, list[Any]] = {}
-    offset = 0
-    while True:
-        got = store.passages.get(include=["metadatas"], limit=store.batch, offset=offset)
-        if not got["ids"]:
-            break
+    for got in pages(store.passages, ["metadatas"], store.batch):
         for meta in got["metadatas"]:
             aid = str(meta["article_id"])
             fields = [meta.get(key, "") for key in ("title", "outlet", "published")]
             row = rows.setdefault(aid, [*fields, 0, aid])
             row[3] += 1
-        offset += len(got["ids"])
     return sorted(rows.values(), key=lambda row: (str(row[0]).lower(), row[4]))
 
 
@@ -63,13 +59,12 @@ def whole_articles(store: Store, article_ids: Sequence[str]) -> dict[str, str]:
     """The text of each article, rebuilt from its stored passages."""
     if not article_ids:
         return {}
-    got = store.passages.get(
-        where={"article_id": {"$in": list(dict.fromkeys(article_ids))}},
-        include=["documents", "metadatas"],
-    )
     grouped: dict[str, list[Any]] = {}
-    for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-        grouped.setdefault(str(meta["article_id"]), []).append(to_passage(pid, text, meta))
+    for chunk in chunks(dict.fromkeys(article_ids), store.batch):
+        where = {"article_id": {"$in": chunk}}
+        for got in pages(store.passages, ["documents", "metadatas"], store.batch, where):
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                grouped.setdefault(str(meta["article_id"]), []).append(to_passage(pid, text, meta))
     return {aid: article_text(passages) for aid, passages in grouped.items()}
 
 
