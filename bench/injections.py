@@ -47,8 +47,8 @@ from rag.split import Splitter
 PLACES = ("start", "after first sentence", "end")
 #: What the planted figure does not say: the rules were tuned on these templates.
 TUNED = (
-    "(the rules were tuned on these templates; two batches written after a round of tuning "
-    "caught 10 of 24 and 4 of 12 templates on their first run: see bench/injection_templates.py)"
+    "(the rules were tuned on these templates, among them a first held-out set that caught "
+    "45 of 84 before it was tuned on: see bench/injection_templates.py)"
 )
 #: Words the rules look for, to count the clean texts that put them to the test.
 TRIGGERS = re.compile(
