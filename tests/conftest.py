@@ -13,15 +13,19 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pytest
 
 from rag.chroma import pages
 from rag.embeddings import BACKENDS, Vectors
 from rag.ingest import Ingestor, IngestReport
+from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.store import Store, open_store
+
+if TYPE_CHECKING:  # tests/fake_openai.py imports this module
+    from tests.fake_openai import FakeOpenAI
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = sorted((REPO / "corpus").glob("*.md"))
@@ -220,6 +224,32 @@ def seed_index(
     )
     Ingestor.from_settings(settings, progress=False).run([REPO / "corpus"])
     return settings
+
+
+def seeds_with(root: Path, files: dict[str, str]) -> Settings:
+    """Settings of an index, built with the real model under ``root``, of the seed corpus
+    and ``files`` (name: text) beside it."""
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    for name, text in files.items():
+        write(root / "corpus" / name, text)
+    settings = Settings(index_dir=root / "index", corpus_dir=root / "corpus")
+    ingest(settings)
+    return settings
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAI]:
+    """A scripted OpenAI-compatible server on 127.0.0.1 (``tests/fake_openai.py``)."""
+    from tests.fake_openai import fake_openai
+
+    with fake_openai() as state:
+        yield state
+
+
+def llm_pipeline(settings: Settings, server: FakeOpenAI) -> Pipeline:
+    """A pipeline on the index of ``settings`` whose answers the scripted ``server`` writes."""
+    update = {"openai_base_url": server.url, "llm_model": "test-model", "llm_retries": 0}
+    return Pipeline.from_settings(settings.model_copy(update=update))
 
 
 def index_env(settings: Settings) -> dict[str, str]:

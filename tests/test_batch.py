@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from rag.pipeline import Pipeline
 from rag.prompts import CANNOT_ANSWER
 from rag.settings import Settings
 from tests.conftest import index_env, write
-from tests.fake_openai import FakeOpenAI, fake_openai
+from tests.fake_openai import FakeOpenAI
 from tests.test_cli import rag
 
 pytestmark = pytest.mark.slow
@@ -125,12 +124,6 @@ def test_a_failing_question_is_recorded_and_tried_again(
     assert again.returncode == 0 and "1 answered, 1 skipped" in again.stdout
     by_id = {r["id"]: r for r in jsonl(tmp_path / "a.jsonl")}
     assert len(jsonl(tmp_path / "a.jsonl")) == 2 and "error" not in by_id["bad"]
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with fake_openai() as state:
-        yield state
 
 
 def test_llm_answers_run_on_several_workers(

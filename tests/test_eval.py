@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from rag.report import compare, histogram, markdown, to_html
 from rag.settings import Settings
 from rag.types import Answer, Passage, Sentence, Source
 from tests.conftest import REPO, index_env, write
-from tests.fake_openai import FakeOpenAI, fake_openai
+from tests.fake_openai import FakeOpenAI
 from tests.test_cli import rag
 
 SEED_GOLD = REPO / "eval" / "seed.jsonl"
@@ -287,12 +287,6 @@ def test_the_judge_is_the_llm_when_one_is_configured() -> None:
     llm = Settings(openai_base_url="http://127.0.0.1:9/v1", judge_model="judge-x")
     judge = create_judge(llm, "auto", None)
     assert isinstance(judge, LLMJudge) and judge.name == "LLM judge-x at http://127.0.0.1:9/v1"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with fake_openai() as state:
-        yield state
 
 
 def test_the_llm_judge_asks_about_the_premise_and_reads_the_verdict(server: FakeOpenAI) -> None:

@@ -8,19 +8,16 @@ flagged: a passage holding instructions to the model is never evidence."""
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from rag import prompts
 from rag.injection import INSTRUCTED
-from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.webview import answer_html
-from tests.conftest import REPO, ingest, write
-from tests.fake_openai import FakeOpenAI, fake_openai
+from tests.conftest import llm_pipeline, seeds_with
+from tests.fake_openai import FakeOpenAI
 
 pytestmark = pytest.mark.slow
 
@@ -69,30 +66,14 @@ def careful(messages: list[dict[str, Any]]) -> str:
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    root = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(REPO / "corpus", root / "corpus")
-    write(root / "corpus" / "injected.md", INJECTED)
-    settings = Settings(index_dir=root / "index", corpus_dir=root / "corpus")
-    ingest(settings)
-    return settings
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with fake_openai() as state:
-        yield state
-
-
-def pipeline(index: Settings, server: FakeOpenAI) -> Pipeline:
-    update = {"openai_base_url": server.url, "llm_model": "test-model", "llm_retries": 0}
-    return Pipeline.from_settings(index.model_copy(update=update))
+    return seeds_with(tmp_path_factory.mktemp("hostile"), {"injected.md": INJECTED})
 
 
 def test_the_injection_reaches_the_model_only_as_quoted_source_text(
     index: Settings, server: FakeOpenAI
 ) -> None:
     server.responder = careful
-    answer = pipeline(index, server).ask(QUESTION)
+    answer = llm_pipeline(index, server).ask(QUESTION)
     messages = server.chats[-1]["messages"]
     assert messages[0]["content"] == prompts.SYSTEM.format(cannot_answer=prompts.CANNOT_ANSWER)
     user = user_message(messages)
@@ -112,7 +93,7 @@ def test_an_obeyed_injection_is_flagged_stripped_of_false_citations_and_escaped(
     index: Settings, server: FakeOpenAI
 ) -> None:
     server.responder = obedient
-    answer = pipeline(index, server).ask(QUESTION)
+    answer = llm_pipeline(index, server).ask(QUESTION)
     assert answer.mode == "llm" and len(answer.sources) <= 6
     assert answer.removed_citations == (7,)
     assert answer.sentences and answer.unsupported == answer.sentences
@@ -126,7 +107,7 @@ def test_an_obeyed_injection_citing_its_article_is_flagged_in_every_sentence(
     index: Settings, server: FakeOpenAI
 ) -> None:
     server.responder = cited
-    answer = pipeline(index, server).ask(QUESTION)
+    answer = llm_pipeline(index, server).ask(QUESTION)
     assert answer.removed_citations == () and len(answer.sentences) >= 2
     for sentence in answer.sentences:
         assert (sentence.citations, sentence.support, sentence.problem) == ((1,), 0.0, INSTRUCTED)

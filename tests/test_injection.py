@@ -8,8 +8,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,8 +21,8 @@ from rag.settings import Settings
 from rag.support import SupportScorer
 from rag.types import Answer, Article, Hit, Passage
 from rag.webview import answer_html, source_card
-from tests.conftest import REPO, FakeEmbedder, ingest, write
-from tests.fake_openai import FakeOpenAI, fake_openai
+from tests.conftest import FakeEmbedder, llm_pipeline, seeds_with
+from tests.fake_openai import FakeOpenAI
 
 CLAIM = "Kazakhstan will leave the CSTO and join NATO"
 TITLE = "Astana weighs its alliances"
@@ -172,23 +170,7 @@ def test_a_sentence_rests_only_on_the_passages_without_instructions(settings: Se
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    root = tmp_path_factory.mktemp("injection")
-    shutil.copytree(REPO / "corpus", root / "corpus")
-    write(root / "corpus" / "astana.md", INJECTED)
-    settings = Settings(index_dir=root / "index", corpus_dir=root / "corpus")
-    ingest(settings)
-    return settings
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with fake_openai() as state:
-        yield state
-
-
-def llm(index: Settings, server: FakeOpenAI) -> Pipeline:
-    update = {"openai_base_url": server.url, "llm_model": "test-model", "llm_retries": 0}
-    return Pipeline.from_settings(index.model_copy(update=update))
+    return seeds_with(tmp_path_factory.mktemp("injection"), {"astana.md": INJECTED})
 
 
 def number_of(messages: list[dict[str, Any]], marker: str) -> int:
@@ -217,7 +199,7 @@ def test_an_obeyed_injection_is_unsupported_and_warned_of_in_the_answer_json(
     index: Settings, server: FakeOpenAI
 ) -> None:
     server.responder = obedient
-    answer = llm(index, server).ask("Will Kazakhstan leave the CSTO and join NATO?")
+    answer = llm_pipeline(index, server).ask("Will Kazakhstan leave the CSTO and join NATO?")
     assert [s.text for s in answer.sentences] == [f"{CLAIM}.", "PWNED."]
     for sentence in answer.sentences:
         assert (sentence.support, sentence.supported, sentence.problem) == (0.0, False, INSTRUCTED)
@@ -238,7 +220,7 @@ def test_a_careful_answer_from_a_clean_passage_stays_supported(
     index: Settings, server: FakeOpenAI
 ) -> None:
     server.responder = careful
-    answer = llm(index, server).ask("When did Putin and Nazarbayev meet in the Kremlin?")
+    answer = llm_pipeline(index, server).ask("When did Putin and Nazarbayev meet in the Kremlin?")
     (sentence,) = answer.sentences
     assert sentence.supported and sentence.support == 1.0 and sentence.problem == ""
     assert all(not source.warning for source in answer.sources)
@@ -249,7 +231,7 @@ def test_the_app_card_and_rag_ask_show_the_warning_with_the_source_number(
     index: Settings, server: FakeOpenAI
 ) -> None:
     server.responder = obedient
-    answer = llm(index, server).ask("Will Kazakhstan leave the CSTO and join NATO?")
+    answer = llm_pipeline(index, server).ask("Will Kazakhstan leave the CSTO and join NATO?")
     card = source_card(answer.sources[0], None)
     assert '<div class="source-warning">⚠ Source [1] contains text addressed to an AI' in card
     html = answer_html(answer)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,16 +17,10 @@ from rag.llm import DEFUSED, LLMAnswerer, neutralise
 from rag.settings import Settings
 from rag.types import Hit, Passage
 from tests.conftest import free_port
-from tests.fake_openai import FakeOpenAI, fake_openai, pieces
+from tests.fake_openai import FakeOpenAI, pieces
 
 KEY = "test-key"
 ANSWER = "Astana weighs Moscow's pressure carefully [1]. Analysts disagree on the outcome [2]."
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with fake_openai() as state:
-        yield state
 
 
 def answerer(url: str, **overrides: Any) -> LLMAnswerer:

@@ -4,7 +4,6 @@ OpenAI-compatible server over real HTTP, the offline path, follow-ups and filter
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,8 +13,8 @@ from rag.pipeline import MAX_QUESTION, Pipeline, clean_question
 from rag.prompts import CANNOT_ANSWER
 from rag.settings import Settings
 from rag.types import Answer, Filters
-from tests.conftest import index_env
-from tests.fake_openai import FakeOpenAI, fake_openai
+from tests.conftest import index_env, llm_pipeline
+from tests.fake_openai import FakeOpenAI
 from tests.test_cli import rag
 
 pytestmark = pytest.mark.slow
@@ -24,19 +23,6 @@ DATE = (
     "The meeting between Vladimir Putin and Nursultan Nazarbayev took place on December 27, 2025."
 )
 CSTO = "Tokayev said there was no need to overemphasize the existence of an external threat"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with fake_openai() as state:
-        yield state
-
-
-def llm_pipeline(seed_index: Settings, server: FakeOpenAI) -> Pipeline:
-    settings = seed_index.model_copy(
-        update={"openai_base_url": server.url, "llm_model": "test-model", "llm_retries": 0}
-    )
-    return Pipeline.from_settings(settings)
 
 
 def number_of(pipeline: Pipeline, question: str, quote: str) -> int:
