@@ -27,6 +27,7 @@ from typing import Any
 
 from rag.citations import is_cannot_answer
 from rag.gold import GoldItem, contains, holds_any
+from rag.injection import in_passage
 from rag.judge import Judge
 from rag.types import Answer, headers
 from rag.verbatim import misquote
@@ -139,20 +140,22 @@ def score_answer(item: GoldItem, answer: Answer, judge: Judge) -> QuestionResult
 def _judge_citations(result: QuestionResult, answer: Answer, judge: Judge) -> None:
     """ALCE citation recall and precision counts of ``answer``, into ``result``. A sentence
     that misquotes its cited passages (``rag.verbatim``; an extractive sentence is a quote
-    of the passage it cites) is not supported, whatever the judge says."""
+    of the passage it cites) is not supported, whatever the judge says; nor is a passage
+    holding instructions to the model (``rag.injection``) evidence for any sentence."""
     passages = {source.number: source.passage for source in answer.sources}
     for sentence in answer.sentences:
         if is_cannot_answer(sentence.text):
             continue
         cited = [passages[n] for n in sentence.citations if n in passages]
-        premise = Premise([p.text for p in cited], headers(cited))
+        evidence = [p for p in cited if not in_passage(p)]
+        premise = Premise([p.text for p in evidence], headers(evidence))
         faithful = not misquote(sentence.text, premise.texts, answer.mode == "extractive")
-        supported = bool(cited) and faithful and premise.entails(sentence.text, judge)
+        supported = bool(evidence) and faithful and premise.entails(sentence.text, judge)
         result.sentences += 1
         result.entailed += supported
         result.citations += len(cited)
-        if supported and len(cited) > 1:
-            needed = (premise.needed(sentence.text, i, judge) for i in range(len(cited)))
+        if supported and len(evidence) > 1:
+            needed = (premise.needed(sentence.text, i, judge) for i in range(len(evidence)))
             result.relevant += sum(needed)
         else:
             result.relevant += supported
