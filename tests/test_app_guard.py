@@ -311,6 +311,7 @@ def test_an_app_is_used_at_once_while_it_warms_up(
     assert crashed == []
 
 
+@pytest.mark.embedded_only  # a server's clients are one per connection, by design
 def test_threads_opening_a_new_index_at_once_share_one_client(
     seed: Settings, tmp_path: Path
 ) -> None:
