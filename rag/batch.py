@@ -261,8 +261,9 @@ def answer_of(record: dict[str, Any]) -> Answer:
         sources = tuple(_source(item) for item in fields.pop("sources"))
         retrieved = tuple(Passage(**item) for item in fields.pop("retrieved", ()))
         removed = tuple(fields.pop("removed_citations", ()))
+        warnings = tuple(fields.pop("warnings", ()))
         return Answer(**fields, sentences=sentences, sources=sources, retrieved=retrieved,
-                      removed_citations=removed)  # fmt: skip
+                      removed_citations=removed, warnings=warnings)  # fmt: skip
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not a whole answer ({type(exc).__name__}: {exc})") from None
 

@@ -178,8 +178,8 @@ class Ingestor:
         for path in self._bar(files, "reading", "file"):
             known = sources.get(source_name(path))
             read.append(read_file(path, max_bytes, known.sha256 if known else None))
-        existing = [source_name(p) for p in paths if p.exists()]
-        owners = _owners(read, articles, by_source, existing)
+        roots = _roots(paths, files, report)
+        owners = _owners(read, articles, by_source, roots)
         plan = Plan()
         for sf in read:
             report.warnings.extend(sf.warnings)
@@ -191,7 +191,6 @@ class Ingestor:
             self._plan_file(sf, articles, owners, plan, report)
             if sf.errors:
                 plan.keep.update(owned)
-        roots = _roots(paths, files, report)
         found = {source_name(p) for p in files}
         plan.remove = [
             aid

@@ -199,9 +199,6 @@ class Answer:
     #: retrieved passage, that holds text addressed to an AI model (``rag.injection``).
     warnings: tuple[str, ...] = ()
 
-    def __post_init__(self) -> None:  # a tuple again, as read from JSON
-        object.__setattr__(self, "warnings", tuple(self.warnings))
-
     @property
     def unsupported(self) -> tuple[Sentence, ...]:
         """Sentences the citation check could not back with their sources."""
