@@ -24,7 +24,7 @@ from typing import Any
 
 from common import free_port
 
-from rag.ingest import Ingestor
+from rag.index.sync import Ingestor
 from rag.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rag.ingest import Ingestor
+from rag.index.sync import Ingestor
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 

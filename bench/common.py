@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.embeddings import embedder_name
-from rag.ingest import Ingestor
+from rag.embed.base import embedder_name
+from rag.index.store import Store, open_store
+from rag.index.sync import Ingestor
 from rag.settings import Settings
-from rag.store import Store, open_store
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DATA = Path("../shared/bench-data")

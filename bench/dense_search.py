@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from rag import bm25
+from rag.index import snapshot as bm25
 
 DIMS, CANDIDATES, SEED = 384, 50, 7
 

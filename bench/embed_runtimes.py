@@ -37,12 +37,12 @@ from common import scifact_queries
 from ingest_scifact import passage_texts
 from retrieval_quality import SETS, evaluate, run_queries
 
-from rag.embeddings import Embedder, LocalEmbedder, Vectors, create_embedder
-from rag.ingest import Ingestor
-from rag.onnx_encoder import OnnxBert, model_file
-from rag.retrieve import Retriever
+from rag.embed.base import Embedder, LocalEmbedder, Vectors, create_embedder
+from rag.embed.onnx_model import OnnxBert, model_file
+from rag.index.store import Store, open_store
+from rag.index.sync import Ingestor
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from rag.store import Store, open_store
 
 BATCHES = (1, 4, 8, 16, 32)
 
@@ -94,7 +94,7 @@ def main() -> None:
 
 def batch_sweep(settings: Settings, texts: list[str]) -> dict[str, dict[str, float]]:
     """Passages/s of each ONNX runtime by batch size (its model built here if missing)."""
-    from rag.embeddings import local_model_path
+    from rag.embed.base import local_model_path
 
     folder = local_model_path(settings.embedding_model)
     rates: dict[str, dict[str, float]] = {}

@@ -23,9 +23,9 @@ from typing import Any, TypeVar
 
 from ingest_scifact import passage_texts
 
-from rag import ingest
-from rag.embeddings import create_embedder
-from rag.ingest import Ingestor
+from rag.embed.base import create_embedder
+from rag.index import sync as ingest
+from rag.index.sync import Ingestor
 from rag.settings import Settings
 
 T = TypeVar("T")

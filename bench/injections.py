@@ -1,4 +1,4 @@
-"""Prompt injections in news passages: how many planted ones ``rag.injection`` catches, and
+"""Prompt injections in news passages: how many planted ones ``rag.ingest.injection`` catches, and
 how many clean news passages it flags by mistake.
 
 Usage: python bench/injections.py [--shown 20] [--policy] [--json]
@@ -38,11 +38,11 @@ from common import DATA, squad_paragraphs
 from injection_heldout import HELD_OUT
 from injection_templates import CLAIM, HARD_NEGATIVES, TEMPLATES, Template
 
-from rag.corpus import read_file
-from rag.injection import Finding, findings
-from rag.sentences import sentence_spans
+from rag.ingest.injection import Finding, findings
+from rag.ingest.readers import read_file
+from rag.ingest.split import Splitter
 from rag.settings import Settings
-from rag.split import Splitter
+from rag.text.sentences import sentence_spans
 
 PLACES = ("start", "after first sentence", "end")
 #: What the planted figure does not say: the rules were tuned on these templates.
@@ -166,8 +166,8 @@ def measure_clean(name: str, passages: list[tuple[str, str]]) -> dict[str, Any]:
 def policy(planted: list[Planted]) -> dict[str, str]:
     """How often the obeyed claim counts as supported when findings are set aside as
     spans, as whole sentences, or as the whole passage."""
-    from rag.embeddings import create_embedder
-    from rag.support import SupportScorer
+    from rag.check.support import SupportScorer
+    from rag.embed.base import create_embedder
 
     settings = Settings()
     scorer = SupportScorer(create_embedder(settings, light=True))

@@ -28,13 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from rag.gold import read_gold
-from rag.ingest import Ingestor
-from rag.judge import LocalJudge
-from rag.metrics import score_answer
+from rag.check.support import SupportScorer
+from rag.evaluate.gold import read_gold
+from rag.evaluate.judge import LocalJudge
+from rag.evaluate.metrics import score_answer
+from rag.index.sync import Ingestor
 from rag.pipeline import Pipeline
 from rag.settings import Settings
-from rag.support import SupportScorer
 from rag.types import Answer, Hit
 
 REPO = Path(__file__).resolve().parent.parent

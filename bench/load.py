@@ -144,7 +144,7 @@ def main() -> int:
     args = parser.parse_args()
     from common import free_port
 
-    from rag.ingest import Ingestor
+    from rag.index.sync import Ingestor
     from rag.pipeline import Pipeline
     from rag.settings import Settings
 

@@ -25,7 +25,7 @@ from typing import Any
 from common import DATA, cached_store
 from tqdm import tqdm
 
-from rag.gold import contains
+from rag.evaluate.gold import contains
 from rag.pipeline import Pipeline
 from rag.types import Answer
 

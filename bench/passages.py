@@ -14,10 +14,10 @@ import statistics
 import time
 from pathlib import Path
 
-from rag.corpus import read_file
-from rag.embeddings import LocalEmbedder
+from rag.embed.base import LocalEmbedder
+from rag.ingest.readers import read_file
+from rag.ingest.split import Splitter
 from rag.settings import Settings
-from rag.split import Splitter
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from rag.embeddings import LocalEmbedder, create_embedder
+from rag.embed.base import LocalEmbedder, create_embedder
 from rag.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "bench-data"

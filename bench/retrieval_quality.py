@@ -42,10 +42,10 @@ from common import (
 )
 from tqdm import tqdm
 
-from rag.embeddings import Embedder, Vectors, create_embedder
-from rag.retrieve import Fusion, Retriever, convex, rrf
+from rag.embed.base import Embedder, Vectors, create_embedder
+from rag.index.store import Store
+from rag.retrieve.retriever import Fusion, Retriever, convex, rrf
 from rag.settings import Settings
-from rag.store import Store
 
 Scored = list[tuple[str, float]]
 Metric = Callable[[Sequence[str], dict[str, int]], float]

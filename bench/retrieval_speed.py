@@ -40,10 +40,10 @@ from common import (
     squad_store,
 )
 
-from rag.embeddings import create_embedder, local_model_path
-from rag.retrieve import Retriever, collapse
+from rag.embed.base import create_embedder, local_model_path
+from rag.index.store import Store, open_store, to_passage
+from rag.retrieve.retriever import Retriever, collapse
 from rag.settings import Settings
-from rag.store import Store, open_store, to_passage
 from rag.types import Hit, Passage
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

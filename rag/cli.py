@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rag.errors import RagError, disk_full_named
-from rag.settings import Settings
-from rag.terminal import shown
+from rag.present.terminal import shown
+from rag.settings import Settings, load_settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,23 +88,9 @@ def say(text: str, err: bool = False, keep: Sequence[str] = (), end: str = "\n")
     print(shown(text, keep), file=sys.stderr if err else sys.stdout, end=end)
 
 
-def load_settings() -> Settings:
-    """Settings from the environment, with validation problems as one RagError."""
-    from pydantic import ValidationError
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"RAG_{'_'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise RagError(f"invalid settings: {problems}") from None
-
-
 def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
     """``rag ingest``: exit 1 when any file failed, 0 otherwise."""
-    from rag.ingest import Ingestor
+    from rag.index.sync import Ingestor
 
     at_least(args.wait, 0, "--wait")
     paths = args.paths or [settings.corpus_dir]
@@ -155,7 +141,7 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     import dataclasses
 
     from rag.pipeline import Pipeline, checked_filters, checked_k
-    from rag.render import COLOR_MARKS, render_answer
+    from rag.present.render import COLOR_MARKS, render_answer
 
     checked_k(args.k, "--k")
     filters = checked_filters(args.outlet, args.article, args.since, args.until, prefix="--")
@@ -257,8 +243,8 @@ def add_eval(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     """``rag eval``: exit 1 when any question could not be answered or judged."""
-    from rag.evaluate import EvalOptions, evaluate
-    from rag.report import compare, load_report, text_table
+    from rag.evaluate.report import compare, load_report, text_table
+    from rag.evaluate.run import EvalOptions, evaluate
 
     if args.compare:
         a, b = (load_report(path) for path in args.compare)
@@ -295,8 +281,8 @@ ARTICLE_KEYS = ("id", "outlet", "published", "passages", "title")
 
 def run_articles(settings: Settings, args: argparse.Namespace) -> int:
     """``rag articles``: every indexed article, by id; an empty index lists none."""
-    from rag.library import list_articles
-    from rag.store import Store, has_collection, location, open_client
+    from rag.index.library import list_articles
+    from rag.index.store import Store, has_collection, location, open_client
 
     client = open_client(settings)
     rows = []
@@ -332,7 +318,7 @@ def articles_table(articles: Sequence[dict[str, object]]) -> str:
 
 def run_stats(settings: Settings, args: argparse.Namespace) -> int:
     """``rag stats``: what the index holds and what built it."""
-    from rag.stats import index_stats
+    from rag.index.stats import index_stats
 
     stats = index_stats(settings)
     if args.json:

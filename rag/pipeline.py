@@ -1,6 +1,6 @@
 """``Pipeline.ask``: condense a follow-up, retrieve, answer, check every citation.
 
-A passage holding text addressed to an AI model (``rag.injection``) is given to an LLM as
+A passage holding text addressed to an AI model (``rag.ingest.injection``) is given to an LLM as
 any other, inside its source delimiters, and the check keeps any sentence from resting on
 it; an answerer that quotes passages (the offline one) gets it blanked out, so that it
 never quotes it.
@@ -17,17 +17,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from rag.answer.base import Answerer, History, create_answerer
+from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import RagError
-from rag.generate import Answerer, History, create_answerer
-from rag.injection import screened
-from rag.prompts import CANNOT_ANSWER
+from rag.ingest.injection import screened
 from rag.settings import Settings
 from rag.types import Answer, Filters, Hit
 
 if TYPE_CHECKING:
-    from rag.bm25 import Columns
-    from rag.retrieve import Retriever
-    from rag.support import SupportScorer
+    from rag.check.support import SupportScorer
+    from rag.index.snapshot import Columns
+    from rag.retrieve.retriever import Retriever
 
 #: Longest question accepted, in characters.
 MAX_QUESTION = 2000
@@ -191,10 +191,10 @@ class Pipeline:
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Pipeline:
         """A pipeline on the index, embedder and answerer that ``settings`` select."""
-        from rag.embeddings import create_embedder
-        from rag.retrieve import Retriever
-        from rag.store import location, open_store
-        from rag.support import SupportScorer
+        from rag.check.support import SupportScorer
+        from rag.embed.base import create_embedder
+        from rag.index.store import location, open_store
+        from rag.retrieve.retriever import Retriever
 
         settings = settings or Settings()
         store = open_store(settings)
@@ -208,7 +208,7 @@ class Pipeline:
 
     def offline(self) -> Pipeline:
         """The same index with the extractive answerer (when an LLM endpoint fails)."""
-        from rag.extractive import ExtractiveAnswerer
+        from rag.answer.extractive import ExtractiveAnswerer
 
         answerer = ExtractiveAnswerer(self.settings, self.scorer.embed)
         return Pipeline(self.settings, self.retriever, answerer, self.scorer)
@@ -278,7 +278,7 @@ class Pipeline:
 
     def check(self, question: str, standalone: str, raw: str, hits: Sequence[Hit]) -> Answer:
         """The answer with its citations validated and its sentences' support scored."""
-        from rag.citations import check_answer
+        from rag.check.citations import check_answer
 
         quoted = self.answerer.mode == "extractive"  # its sentences are the passages' words
         checked = check_answer(raw, hits, self.scorer, self.settings.support_threshold, quoted)

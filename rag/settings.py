@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.errors import RagError
 
 LOCAL_EMBED_MODEL = "all-MiniLM-L6-v2"
 OPENAI_EMBED_MODEL = "text-embedding-3-small"
@@ -137,3 +139,15 @@ class Settings(BaseSettings):
         if self.embed_model:
             return self.embed_model
         return OPENAI_EMBED_MODEL if self.embed_backend == "openai" else LOCAL_EMBED_MODEL
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, with validation problems as one RagError."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"RAG_{'_'.join(str(p) for p in err['loc']).upper() or 'SETTINGS'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise RagError(f"invalid settings: {problems}") from None

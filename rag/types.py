@@ -150,7 +150,7 @@ class Source:
     #: The page each span starts on (PDF only; empty otherwise).
     pages: tuple[int, ...] = ()
     #: Why the passage is not evidence (it holds text addressed to an AI model, see
-    #: ``rag.injection``), naming the source's number; empty when it is.
+    #: ``rag.ingest.injection``), naming the source's number; empty when it is.
     warning: str = ""
 
     @property
@@ -196,7 +196,7 @@ class Answer:
     removed_citations: tuple[int, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     #: What the reader must know before trusting the answer: each cited source, and each
-    #: retrieved passage, that holds text addressed to an AI model (``rag.injection``).
+    #: retrieved passage, that holds text addressed to an AI model (``rag.ingest.injection``).
     warnings: tuple[str, ...] = ()
 
     @property

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import pytest
 
-from rag.chroma import pages
-from rag.embeddings import BACKENDS, Vectors
-from rag.ingest import Ingestor, IngestReport
+from rag.embed.base import BACKENDS, Vectors
+from rag.index.chroma import pages
+from rag.index.store import Store, open_store
+from rag.index.sync import Ingestor, IngestReport
 from rag.pipeline import Pipeline
 from rag.settings import Settings
-from rag.store import Store, open_store
 
 if TYPE_CHECKING:  # tests/fake_openai.py imports this module
     from tests.fake_openai import FakeOpenAI

@@ -19,7 +19,7 @@ QUESTION = "What leverage does Moscow have over Astana?"
 
 @pytest.fixture(scope="module")
 def url(seed_index: Settings) -> Iterator[str]:
-    from rag.ui import create_app
+    from rag.app.layout import create_app
 
     port = free_port()
     blocks = create_app(seed_index)

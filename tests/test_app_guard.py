@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app import ensure_index, launch_options
-from rag.chat import ChatApp
+from rag.app.chat import ChatApp
+from rag.app.server import ensure_index, launch_options
 from rag.settings import Settings
 from tests.conftest import copy_index, free_port, ingest, make_corpus, write
 
@@ -63,7 +63,7 @@ def secrets_of(settings: Settings) -> list[str]:
 @contextlib.contextmanager
 def served(settings: Settings, auth: tuple[str, str] | None = None) -> Iterator[str]:
     """The app of ``settings`` launched as ``app.py`` launches it, on a free local port."""
-    from rag.ui import create_app
+    from rag.app.layout import create_app
 
     port = free_port()
     blocks = create_app(settings)
@@ -79,7 +79,7 @@ def served(settings: Settings, auth: tuple[str, str] | None = None) -> Iterator[
 
 
 def test_the_page_as_built_holds_nothing_of_the_corpus(indexed: Settings) -> None:
-    from rag.ui import create_app
+    from rag.app.layout import create_app
 
     config = json.dumps(create_app(indexed).get_config_file(), default=str)
     assert [s for s in secrets_of(indexed) if s in config] == []
@@ -134,7 +134,7 @@ def post_login(url: str, password: str, source: str = "127.0.0.1") -> httpx.Resp
 def test_wrong_passwords_lock_their_address_out_for_a_while(
     indexed: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag import login
+    from rag.app import login
 
     window = 6.0
     monkeypatch.setattr(login, "WINDOW", window)
@@ -158,7 +158,7 @@ def test_wrong_passwords_lock_their_address_out_for_a_while(
 def test_wrong_passwords_from_many_addresses_lock_everyone_out(
     indexed: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag import login
+    from rag.app import login
 
     monkeypatch.setattr(login, "OVERALL_LIMIT", 4)
     with served(indexed, LOGIN) as url:
@@ -168,7 +168,7 @@ def test_wrong_passwords_from_many_addresses_lock_everyone_out(
 
 
 def test_a_burst_of_tries_at_once_is_limited_as_one_by_one() -> None:
-    from rag.login import CLIENT_LIMIT, Failures
+    from rag.app.login import CLIENT_LIMIT, Failures
 
     now = [100.0]
     failures = Failures(clock=lambda: now[0])
@@ -206,7 +206,7 @@ def bad_uploads(folder: Path) -> dict[str, Path]:
 
 
 def test_an_upload_that_fails_is_named_and_never_kept(indexed: Settings, tmp_path: Path) -> None:
-    from rag.ingest import Ingestor
+    from rag.index.sync import Ingestor
 
     app = ChatApp(indexed)
     bad = bad_uploads(tmp_path / "in")
@@ -290,7 +290,7 @@ def load_handler(blocks: Any) -> Any:
 def test_an_app_is_used_at_once_while_it_warms_up(
     seed: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag.ui import create_app
+    from rag.app.layout import create_app
 
     crashed: list[BaseException | None] = []
 

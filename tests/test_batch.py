@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from rag.answer.prompts import CANNOT_ANSWER
 from rag.batch import AnswerFile, read_questions, run_batch
 from rag.errors import RagError
 from rag.pipeline import Pipeline
-from rag.prompts import CANNOT_ANSWER
 from rag.settings import Settings
 from tests.conftest import index_env, write
 from tests.fake_openai import FakeOpenAI

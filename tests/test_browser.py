@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect, sync_playwright
 
-from rag.gold import normalise
+from rag.evaluate.gold import normalise
 from tests.browser import launch_chromium, running_app
 from tests.conftest import ON_SERVER, SEEDS, rag_command, shell_env, write
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from rag.citations import (
+from rag.answer.prompts import CANNOT_ANSWER
+from rag.check.citations import (
     CheckedAnswer,
     ParsedSentence,
     check_answer,
@@ -16,10 +17,9 @@ from rag.citations import (
     parse_answer,
     tidy,
 )
-from rag.claims import Claim, contradicts, negations, numbers, stem
-from rag.embeddings import Vectors
-from rag.prompts import CANNOT_ANSWER
-from rag.support import SupportScorer
+from rag.check.support import SupportScorer
+from rag.embed.base import Vectors
+from rag.text.claims import Claim, contradicts, negations, numbers, stem
 from rag.types import Hit, Passage, Sentence
 from tests.conftest import REPO, text_vector
 
@@ -344,7 +344,7 @@ def labelled() -> list[tuple[str, list[str], str]]:
 
 @pytest.fixture(scope="module")
 def real_scorer() -> SupportScorer:
-    from rag.embeddings import LocalEmbedder
+    from rag.embed.base import LocalEmbedder
     from rag.settings import Settings
 
     return SupportScorer(LocalEmbedder(Settings()))

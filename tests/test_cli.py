@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.corpus import read_file
-from rag.embeddings import embedder_name
+from rag.embed.base import embedder_name
+from rag.index.store import Store, open_client
+from rag.ingest.readers import read_file
+from rag.ingest.split import Splitter
 from rag.settings import Settings
-from rag.split import Splitter
-from rag.store import Store, open_client
 from tests.conftest import (
     ON_SERVER,
     REPO,

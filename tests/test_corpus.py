@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.corpus import discover, first_title, read_file
+from rag.ingest.readers import discover, first_title, read_file
 from tests.conftest import REPO, write
 
 LIMIT = 10**7

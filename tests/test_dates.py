@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.corpus import read_file
-from rag.dates import read_date
+from rag.index.store import open_store
+from rag.ingest.dates import read_date
+from rag.ingest.readers import read_file
 from rag.settings import Settings
-from rag.store import open_store
 from tests.conftest import ingest, write
 
 LIMIT = 10**7

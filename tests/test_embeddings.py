@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embeddings import LocalEmbedder, create_embedder
+from rag.embed.base import LocalEmbedder, create_embedder
 from rag.errors import ConfigError, RagError
 from rag.settings import Settings
 from tests.conftest import ingest, make_corpus, make_store, text_vector

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from rag.corpus import SUFFIXES
-from rag.embeddings import create_embedder
+from rag.embed.base import create_embedder
 from rag.errors import RagError
-from rag.ingest import Ingestor
+from rag.index.stats import index_stats
+from rag.index.store import open_store
+from rag.index.sync import Ingestor
+from rag.ingest.readers import SUFFIXES
 from rag.pipeline import Pipeline
-from rag.retrieve import Retriever
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from rag.stats import index_stats
-from rag.store import open_store
 from tests.conftest import ingest, make_corpus, rag_command, shell_env, write
 
 EMPTY_FOLDER = (

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
+from rag.answer.prompts import CANNOT_ANSWER
 from rag.batch import Question
 from rag.errors import RagError
-from rag.gold import GoldItem, contains, holds_any, normalise, read_gold
-from rag.judge import LLMJudge, LocalJudge, _verdict, create_judge
-from rag.metrics import QuestionResult, score_answer, totals
-from rag.prompts import CANNOT_ANSWER
-from rag.report import compare, histogram, markdown, to_html
+from rag.evaluate.gold import GoldItem, contains, holds_any, normalise, read_gold
+from rag.evaluate.judge import LLMJudge, LocalJudge, _verdict, create_judge
+from rag.evaluate.metrics import QuestionResult, score_answer, totals
+from rag.evaluate.report import compare, histogram, markdown, to_html
 from rag.settings import Settings
 from rag.types import Answer, Passage, Sentence, Source
 from tests.conftest import REPO, index_env, write

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from rag.extractive import ExtractiveAnswerer, candidates
-from rag.prompts import CANNOT_ANSWER
+from rag.answer.extractive import ExtractiveAnswerer, candidates
+from rag.answer.prompts import CANNOT_ANSWER
 from rag.settings import Settings
 from rag.types import Hit, Passage
 from tests.conftest import text_vector

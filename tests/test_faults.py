@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.index.store import open_store
 from rag.settings import Settings
-from rag.store import open_store
 from tests.conftest import free_port, index_env, make_corpus, rag_command, shell_env, start_chroma
 from tests.test_cli import rag
 

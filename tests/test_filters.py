@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from rag.batch import read_questions
-from rag.bm25 import Columns
 from rag.errors import RagError
+from rag.index.snapshot import Columns
 from rag.pipeline import MAX_K, Pipeline, check_matches, checked_filters, checked_k, closest
 from rag.settings import Settings
 from rag.types import Filters

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rag.citations import check_answer, parse_answer
-from rag.corpus import SUFFIXES, read_file
+from rag.check.citations import check_answer, parse_answer
+from rag.check.support import SupportScorer
 from rag.errors import RagError
+from rag.ingest.readers import SUFFIXES, read_file
 from rag.pipeline import MAX_QUESTION, clean_question
-from rag.support import SupportScorer
 from tests.test_citations import HashEmbedder, hits_of
 
 #: Characters that break naive text handling: zero-width, direction marks, BOM, NUL, CR.

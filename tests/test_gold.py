@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from rag.gold import holds_any
+from rag.answer.prompts import CANNOT_ANSWER
+from rag.evaluate.gold import holds_any
 from rag.pipeline import Pipeline
-from rag.prompts import CANNOT_ANSWER
-from rag.quotations import inside_quotation, quotation_spans
-from rag.sentences import flow, sentence_spans
 from rag.settings import Settings
+from rag.text.quotations import inside_quotation, quotation_spans
+from rag.text.sentences import flow, sentence_spans
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow

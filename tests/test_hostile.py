@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from rag import prompts
-from rag.injection import INSTRUCTED
+from rag.answer import prompts
+from rag.ingest.injection import INSTRUCTED
+from rag.present.html import answer_html
 from rag.settings import Settings
-from rag.webview import answer_html
 from tests.conftest import llm_pipeline, seeds_with
 from tests.fake_openai import FakeOpenAI
 

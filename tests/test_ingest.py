@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from rag.errors import IndexMismatch
+from rag.index.store import Store, open_store
 from rag.settings import Settings
-from rag.store import Store, open_store
 from rag.types import Passage
 from tests.conftest import FakeEmbedder, embedded_texts, ingest, make_corpus, make_store, write
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.index.store import open_store
 from rag.settings import Settings
-from rag.store import open_store
 from tests.conftest import ingest, rag_command, shell_env, write
 
 PDF_TEXT = "Oil exports through the Caspian pipeline rose in March."

@@ -1,4 +1,4 @@
-"""Prompt injections in articles: what ``rag.injection`` flags and what it leaves alone, and
+"""Prompt injections in articles: what ``rag.ingest.injection`` flags and what it leaves alone, and
 that no answer sentence rests on a flagged passage, through the real pipeline with a scripted
 LLM server (a model that obeys the injection, one that keeps to its rules), the offline
 answerer, the answer's JSON and what the app and `rag ask` show."""
@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 
 from rag.batch import answer_of, answer_record
-from rag.citations import check_answer
-from rag.gold import read_gold
-from rag.injection import INSTRUCTED, article_warnings, findings, screened
-from rag.metrics import score_answer
+from rag.check.citations import check_answer
+from rag.check.support import SupportScorer
+from rag.evaluate.gold import read_gold
+from rag.evaluate.metrics import score_answer
+from rag.ingest.injection import INSTRUCTED, article_warnings, findings, screened
 from rag.pipeline import Pipeline
-from rag.render import SOURCE_WARNING, render_answer
+from rag.present.html import answer_html, source_card
+from rag.present.render import SOURCE_WARNING, render_answer
 from rag.settings import Settings
-from rag.support import SupportScorer
 from rag.types import Answer, Article, Hit, Passage
-from rag.webview import answer_html, source_card
 from tests.conftest import FakeEmbedder, llm_pipeline, seeds_with, write
 from tests.fake_openai import FakeOpenAI
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from rag import prompts
+from rag.answer import prompts
+from rag.answer.base import create_answerer
+from rag.answer.llm import DEFUSED, LLMAnswerer, neutralise
 from rag.errors import LLMError
-from rag.generate import create_answerer
-from rag.llm import DEFUSED, LLMAnswerer, neutralise
 from rag.settings import Settings
 from rag.types import Hit, Passage
 from tests.conftest import free_port

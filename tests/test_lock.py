@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from rag.errors import StoreError
-from rag.lock import Lease, ingest_lock
+from rag.index.lock import Lease, ingest_lock
+from rag.index.store import open_client, open_store
 from rag.settings import Settings
-from rag.store import open_client, open_store
 from tests.conftest import REPO
 from tests.test_cli import rag
 
@@ -51,7 +51,8 @@ def test_a_second_ingest_waits_for_the_first(tmp_path: Path) -> None:
     assert 0.3 < waited < 5
 
 
-HOLD = "import sys, time\nfrom rag.lock import ingest_lock\nfrom rag.settings import Settings\n" \
+HOLD = "import sys, time\nfrom rag.index.lock import ingest_lock\n" \
+    "from rag.settings import Settings\n" \
     "with ingest_lock(Settings(index_dir=sys.argv[1])):\n    print('held', flush=True)\n" \
     "    time.sleep(60)\n"  # fmt: skip
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embeddings import LocalEmbedder, NumpyEmbedder, create_embedder, local_model_path
-from rag.minilm import supported
+from rag.embed.base import LocalEmbedder, NumpyEmbedder, create_embedder, local_model_path
+from rag.embed.minilm import supported
 from rag.settings import Settings
 from tests.conftest import SEEDS
 

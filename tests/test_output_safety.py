@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag.batch import AnswerFile, inert
-from rag.terminal import shown
+from rag.present.terminal import shown
 from tests.conftest import REPO, rag_command, shell_env, write
 
 ESCAPES = ("\x1b", "\x9b", "\x07", "\u202e")

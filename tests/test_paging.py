@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from rag.chroma import chunks, pages
-from rag.embeddings import create_embedder
-from rag.ingest import Ingestor
-from rag.retrieve import Retriever
+from rag.embed.base import create_embedder
+from rag.index.chroma import chunks, pages
+from rag.index.stats import index_stats
+from rag.index.store import open_store
+from rag.index.sync import Ingestor
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from rag.stats import index_stats
-from rag.store import open_store
 from tests.conftest import ingest, write
 
 #: SQLite's most variables in one statement; a Chroma call binds one per id it touches.

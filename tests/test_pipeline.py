@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import LLMError, RagError
-from rag.gold import holds_any
+from rag.evaluate.gold import holds_any
 from rag.pipeline import MAX_QUESTION, Pipeline, clean_question
-from rag.prompts import CANNOT_ANSWER
 from rag.settings import Settings
 from rag.types import Answer, Filters
 from tests.conftest import index_env, llm_pipeline

@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-from rag.embeddings import BACKENDS, Vectors
-from rag.prefetch import prefetch
+from rag.embed.base import BACKENDS, Vectors
+from rag.index.store import Store
+from rag.ingest.prefetch import prefetch
 from rag.settings import Settings
-from rag.store import Store
 from rag.types import Passage
 from tests.conftest import FakeEmbedder, ingest, make_corpus, make_store
 

@@ -13,16 +13,16 @@ from typing import Any
 
 import pytest
 
-from rag.citations import check_answer
-from rag.extractive import candidates
-from rag.gold import GoldItem, read_gold
-from rag.judge import LocalJudge
-from rag.metrics import score_answer
-from rag.sentences import flow, split_sentences
+from rag.answer.extractive import candidates
+from rag.check.citations import check_answer
+from rag.check.support import SupportScorer
+from rag.evaluate.gold import GoldItem, read_gold
+from rag.evaluate.judge import LocalJudge
+from rag.evaluate.metrics import score_answer
 from rag.settings import Settings
-from rag.support import SupportScorer
+from rag.text.sentences import flow, split_sentences
+from rag.text.verbatim import NOT_IN_SOURCE, QUOTE_NOT_IN_SOURCE, misquote, occurs_in
 from rag.types import Hit, Passage
-from rag.verbatim import NOT_IN_SOURCE, QUOTE_NOT_IN_SOURCE, misquote, occurs_in
 from tests.conftest import FakeEmbedder, rag_command, shell_env, write
 
 WRAPPED = """Kessel shelters fill up after the flood
@@ -295,7 +295,7 @@ def test_score_answer_uses_the_check_of_quotes_whatever_the_judge(tmp_path: Path
 
 @pytest.mark.slow
 def test_naming_the_outlet_that_reported_a_figure_is_supported() -> None:
-    from rag.embeddings import LocalEmbedder
+    from rag.embed.base import LocalEmbedder
 
     body = LEDGER.split("---\n")[2]
     meta = {"title": "Marrow Creek dam bursts", "outlet": "The Daily Ledger",
@@ -336,7 +336,7 @@ def test_an_articles_last_sentence_without_a_full_stop_is_quoted_whole() -> None
 
 
 def test_the_splitter_marks_the_passage_that_ends_its_article() -> None:
-    from rag.split import Splitter
+    from rag.ingest.split import Splitter
     from rag.types import Article
 
     text = " ".join(f"Sentence number {n} says something about the flood." for n in range(80))
@@ -369,8 +369,8 @@ Opposition leaders said the statement came far too late for the families."""
 def test_sentences_inside_a_quotation_over_paragraphs_are_not_quoted_without_their_speaker() -> (
     None
 ):
-    from rag.quotations import quotation_spans
-    from rag.split import Splitter
+    from rag.ingest.split import Splitter
+    from rag.text.quotations import quotation_spans
     from rag.types import Article
 
     (quotation,) = quotation_spans(GOVERNOR)
@@ -389,7 +389,7 @@ def test_sentences_inside_a_quotation_over_paragraphs_are_not_quoted_without_the
 def test_a_sentence_over_a_pdf_page_end_is_read_whole(tmp_path: Path) -> None:
     from fpdf import FPDF
 
-    from rag.corpus import read_file
+    from rag.ingest.readers import read_file
 
     pdf = FPDF()
     pdf.set_font("helvetica", size=11)

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from rag.corpus import COMPLAINT_CHARS, discover, read_file
-from rag.metadata import ALIASES_REFUSED, ID_CHARS
+from rag.ingest.metadata import ALIASES_REFUSED, ID_CHARS
+from rag.ingest.readers import COMPLAINT_CHARS, discover, read_file
 from rag.settings import Settings
 from rag.types import FileError
 from tests.conftest import ingest, make_corpus, write
@@ -108,7 +108,7 @@ WEIRD = Weird("parser gave up \x1b[31mhere\x1b[0m " + "x" * 500 + "\nsecond line
         ("page.html", "trafilatura", "bare_extraction", "HTML"),
         ("report.pdf", "pypdf", "PdfReader", "PDF"),
         ("note.md", "yaml", "load", "Markdown"),
-        ("note.txt", "rag.corpus", "first_title", "text"),
+        ("note.txt", "rag.ingest.readers", "first_title", "text"),
     ],
 )
 def test_any_exception_a_reader_meets_is_its_files_one_bounded_line(

@@ -12,14 +12,14 @@ from typing import IO
 
 import pytest
 
-from rag import bm25
-from rag.embeddings import create_embedder
+from rag.embed.base import create_embedder
 from rag.errors import IndexMismatch
-from rag.ingest import Ingestor
-from rag.retrieve import Retriever
+from rag.index import snapshot as bm25
+from rag.index.stats import index_stats
+from rag.index.store import Store, open_client, open_store, sidecar_root
+from rag.index.sync import Ingestor
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from rag.stats import index_stats
-from rag.store import Store, open_client, open_store, sidecar_root
 from tests.conftest import ingest, make_corpus, rag_command, shell_env
 
 QUESTIONS = ["What leverage does Moscow have?", "Nazarbayev and Putin", "pipeline exports"]

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embeddings import create_embedder
-from rag.retrieve import Retriever, collapse, convex, overlap, rrf, shingles
+from rag.embed.base import create_embedder
+from rag.index.store import open_store, sidecar_root
+from rag.retrieve.retriever import Retriever, collapse, convex, overlap, rrf, shingles
 from rag.settings import Settings
-from rag.store import open_store, sidecar_root
 from rag.types import Filters, Hit, Passage
 from tests.conftest import ingest, make_corpus, write
 

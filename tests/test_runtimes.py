@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag import embeddings, onnx_encoder
-from rag.embeddings import (
+from rag.embed import base as embeddings
+from rag.embed import onnx_model as onnx_encoder
+from rag.embed.base import (
     LocalEmbedder,
     NumpyEmbedder,
     OnnxEmbedder,
@@ -21,9 +22,9 @@ from rag.embeddings import (
     local_model_path,
 )
 from rag.errors import ConfigError, IndexMismatch
+from rag.index.store import open_store
 from rag.pipeline import Pipeline
 from rag.settings import Settings
-from rag.store import open_store
 from tests.conftest import REPO, SEEDS, ingest, rag_command, shell_env
 
 pytestmark = pytest.mark.slow

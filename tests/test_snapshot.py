@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.embeddings import create_embedder
+from rag.embed.base import create_embedder
 from rag.errors import StoreError
-from rag.ingest import Ingestor
-from rag.retrieve import Retriever
+from rag.index.store import open_store
+from rag.index.sync import Ingestor
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from rag.store import open_store
 from tests.conftest import ingest, make_corpus, rag_command, shell_env, write
 
 QUESTIONS = ["What leverage does Moscow have?", "Nazarbayev and Putin", "pipeline exports"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from rag.corpus import read_file
-from rag.split import Splitter, locate, unique_blocks
+from rag.ingest.readers import read_file
+from rag.ingest.split import Splitter, locate, unique_blocks
 from rag.types import Article
 from tests.conftest import REPO
 

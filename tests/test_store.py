@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from rag.errors import StoreError
+from rag.index.stats import index_stats
+from rag.index.store import open_client, open_store
 from rag.settings import Settings
-from rag.stats import index_stats
-from rag.store import open_client, open_store
 from tests.conftest import free_port, ingest, make_corpus, rag_command, shell_env
 
 pytestmark = pytest.mark.slow

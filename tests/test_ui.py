@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from app import login
-from rag.chat import ChatApp
+from rag.app.chat import ChatApp
+from rag.app.server import login
 from rag.errors import RagError
-from rag.library import accept_upload, safe_name
+from rag.index.library import accept_upload, safe_name
+from rag.present.html import answer_html, sources_html
 from rag.settings import Settings
 from rag.types import Answer, Passage, Sentence, Source
-from rag.webview import answer_html, sources_html
 from tests.conftest import REPO, copy_index, write
 
 pytestmark = pytest.mark.slow
@@ -152,8 +152,8 @@ def test_uploads_are_ingested_and_bad_ones_named(app: ChatApp, tmp_path: Path) -
 def test_an_upload_during_another_ingest_is_kept_for_the_next(
     app: ChatApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag import chat
-    from rag.lock import ingest_lock
+    from rag.app import chat
+    from rag.index.lock import ingest_lock
 
     monkeypatch.setattr(chat, "UPLOAD_WAIT", 0.0)
     good = write(tmp_path / "in" / "ferry.md", "---\ntitle: Caspian ferry deal\n---\n\nFerries.\n")

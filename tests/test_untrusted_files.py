@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.chat import ChatApp
-from rag.corpus import discover, read_file
+from rag.app.chat import ChatApp
 from rag.errors import DiskFull, disk_full, disk_full_named
-from rag.metadata import ALIASES_REFUSED, FIELD_CHARS
+from rag.index.store import open_store
+from rag.ingest.metadata import ALIASES_REFUSED, FIELD_CHARS
+from rag.ingest.readers import discover, read_file
 from rag.settings import Settings
-from rag.store import open_store
 from rag.types import FileError
 from tests.conftest import ingest, make_corpus, rag_command, shell_env, write
 from tests.fake_openai import fake_openai

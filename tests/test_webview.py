@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from rag.library import article_choices, example_questions
-from rag.render import render_answer
+from rag.index.library import article_choices, example_questions
+from rag.present.html import Turn, answer_html, conversation_markdown, source_card, sources_html
+from rag.present.render import render_answer
 from rag.types import Answer, Filters, Passage, Sentence, Source
-from rag.webview import Turn, answer_html, conversation_markdown, source_card, sources_html
 
 
 def passage(article: str, title: str, outlet: str = "", published: str = "") -> Passage:

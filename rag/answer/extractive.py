@@ -1,0 +1,185 @@
+"""The offline answerer: the most relevant, non-redundant sentences of the retrieved
+passages, each cited, in reading order.
+
+Each sentence of the passages is scored against the question by embedding similarity
+and by the share of the question's content words it contains; maximal marginal
+relevance (MMR) then picks sentences that are relevant and not near-copies of one
+already picked. When no sentence reaches ``min_relevance`` the answer is the
+"cannot answer" sentinel.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rag.answer.base import Embed, History, condense_offline
+from rag.answer.prompts import CANNOT_ANSWER
+from rag.check.support import stem
+from rag.settings import Settings
+from rag.text.quotations import inside_quotation, quotation_spans
+from rag.text.sentences import content_words, flow, sentence_spans
+from rag.text.verbatim import occurs_in
+from rag.types import Hit
+
+#: Weight of embedding similarity against word overlap in a sentence's relevance.
+SEMANTIC = 0.6
+#: MMR trade-off between relevance and novelty.
+MMR_LAMBDA = 0.7
+#: A picked sentence must reach this share of the best sentence's relevance, and at
+#: least ``KEEP_FLOOR``: broad questions get several sentences, pointed ones one.
+KEEP_RATIO = 0.6
+KEEP_FLOOR = 0.4
+#: Cosine above which a sentence repeats one already picked (overlapping passages
+#: share sentences) and is never picked.
+REPEAT = 0.9
+#: Sentences shorter than this (in words) are headings or fragments, not answers; longer
+#: than ``MAX_WORDS``, too long to quote as an answer sentence.
+MIN_WORDS = 6
+MAX_WORDS = 100
+#: How a quotable sentence opens (a capital, a digit, or a quote or bracket before one) and
+#: closes (a full stop or exclamation, then perhaps closing quotes and brackets).
+_OPENING = re.compile(r"""["'“‘«(\[]?[^\W_a-z]""")
+_CLOSING = re.compile(r"""[.!…]["'”’»)\]]*$""")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved passage."""
+
+    hit: int
+    start: int
+    end: int
+    text: str
+
+
+def candidates(hits: Sequence[Hit]) -> list[Candidate]:
+    """The whole sentences of the passages that could answer something, each as it reads in
+    its passage: not questions, fragments, headings or bylines, nor sentences inside a
+    quotation that reaches beyond them (its speaker would be lost)."""
+    found: list[Candidate] = []
+    for index, hit in enumerate(hits):
+        text = hit.passage.text
+        spans = list(sentence_spans(text))
+        recorded = hit.passage.quotations
+        quoted = quotation_spans(text) if recorded is None else recorded
+        for start, end in spans:
+            if inside_quotation(start, end, quoted):
+                continue  # a speaker's words, not the source's statement
+            sentence = flow(text[start:end])
+            if hit.passage.ends_article and (start, end) == spans[-1]:
+                sentence = finished(sentence)
+            if whole_sentence(sentence) and occurs_in(sentence, text):
+                found.append(Candidate(index, start, end, sentence))
+    return found
+
+
+def finished(sentence: str) -> str:
+    """The last sentence of an article, which may lack its full stop (a news snippet: "…was
+    banned after violating rules on ‘platform manipulation and spam’"), with one."""
+    if _CLOSING.search(sentence) or sentence.endswith(("?", ":", ",", ";", "-", "—")):
+        return sentence
+    return f"{sentence}."
+
+
+def whole_sentence(sentence: str) -> bool:
+    """Whether ``sentence`` (one line) is a whole statement that can be quoted as it stands:
+    long enough, not too long, opening like a sentence, closing with a full stop (quotes
+    and brackets after it allowed), with its quotation marks paired, and read back as one
+    sentence when it is parsed again from an answer."""
+    words = len(sentence.split())
+    if not MIN_WORDS <= words <= MAX_WORDS or not _OPENING.match(sentence):
+        return False
+    if not _CLOSING.search(sentence) or not paired_quotes(sentence):
+        return False
+    return list(sentence_spans(sentence)) == [(0, len(sentence))]
+
+
+def paired_quotes(text: str) -> bool:
+    """Whether every quotation in ``text`` that opens also closes, and the other way round."""
+    pairs = (("“", "”"), ("«", "»"))
+    return all(text.count(a) == text.count(b) for a, b in pairs) and text.count('"') % 2 == 0
+
+
+def overlap(question: str, sentences: Sequence[str]) -> NDArray[np.float64]:
+    """Share of the question's content words (stemmed) found in each sentence."""
+    wanted = {stem(w) for w in content_words(question)}
+    if not wanted:
+        return np.zeros(len(sentences))
+    return np.array(
+        [len(wanted & {stem(w) for w in content_words(s)}) / len(wanted) for s in sentences]
+    )
+
+
+def mmr(relevance: NDArray[np.float64], vectors: NDArray[np.float32], count: int) -> list[int]:
+    """Indices picked by maximal marginal relevance, best first."""
+    picked: list[int] = []
+    floor = max(KEEP_RATIO * float(relevance.max()), KEEP_FLOOR)
+    similarity = vectors @ vectors.T
+    while len(picked) < count:
+        redundancy = similarity[:, picked].max(axis=1) if picked else np.zeros(len(relevance))
+        gain = MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * redundancy
+        gain[picked] = -np.inf
+        gain[relevance < floor] = -np.inf
+        gain[redundancy >= REPEAT] = -np.inf
+        best = int(np.argmax(gain))
+        if not np.isfinite(gain[best]):
+            break
+        picked.append(best)
+    return picked
+
+
+class ExtractiveAnswerer:
+    """Answers by quoting the retrieved passages; needs no LLM."""
+
+    mode = "extractive"
+    model = "extractive"
+
+    def __init__(self, settings: Settings, embed: Embed) -> None:
+        self.embed = embed
+        self.sentences = settings.answer_sentences
+        self.min_relevance = settings.min_relevance
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Iterator[str]:
+        """The chosen sentences with their citations, in one piece."""
+        yield self.compose(question, hits)
+
+    def condense(self, question: str, history: History) -> str:
+        """The offline follow-up rule (see ``condense_offline``)."""
+        return condense_offline(question, history)
+
+    def relevance(
+        self, question: str, found: Sequence[Candidate]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float32]]:
+        """How well each candidate sentence answers ``question`` (0..1), and the sentences'
+        vectors (for MMR)."""
+        vectors = self.embed([question, *(c.text for c in found)])
+        similarity = np.clip(vectors[1:] @ vectors[0], 0.0, 1.0).astype(np.float64)
+        lexical = overlap(question, [c.text for c in found])
+        return SEMANTIC * similarity + (1 - SEMANTIC) * lexical, vectors[1:]
+
+    def compose(self, question: str, hits: Sequence[Hit]) -> str:
+        """The answer text: picked sentences in reading order, each followed by ``[n]``."""
+        found = candidates(hits)
+        if not found:
+            return CANNOT_ANSWER
+        relevance, vectors = self.relevance(question, found)
+        if float(relevance.max()) < self.min_relevance:
+            return CANNOT_ANSWER
+        picked = mmr(relevance, vectors, self.sentences)
+        return " ".join(
+            f"{found[i].text} [{found[i].hit + 1}]" for i in reading_order(found, picked)
+        )
+
+
+def reading_order(found: Sequence[Candidate], picked: Sequence[int]) -> list[int]:
+    """Picked sentences grouped by passage (passages in the order their best sentence was
+    picked), and in text order within a passage."""
+    first_pick: dict[int, int] = {}
+    for rank, i in enumerate(picked):
+        first_pick.setdefault(found[i].hit, rank)
+    return sorted(picked, key=lambda i: (first_pick[found[i].hit], found[i].start))

@@ -1,0 +1,37 @@
+"""What an index holds, for ``rag stats``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rag.embed.base import settle
+from rag.settings import Settings
+from rag.index.store import Store, fingerprint, has_collection, location, open_client
+
+
+def index_stats(settings: Settings) -> dict[str, Any]:
+    """Location, build settings and counts of the index that ``settings`` point at."""
+    client = open_client(settings)
+    stats: dict[str, Any] = {"index": location(settings), "collection": settings.collection}
+    empty = f"the index is empty; put articles in {settings.corpus_dir}/ and run `rag ingest`"
+    if not has_collection(client, settings.collection):
+        return {**stats, "articles": 0, "passages": 0, "sources": 0, "note": empty}
+    store = Store(client, settings.collection, None)
+    built = store.fingerprint()
+    articles, _ = store.load_records()
+    pending = sum(not record.done for record in articles.values())
+    stats.update(
+        embedder=built.get("rag:embedder", "unknown"),
+        chunking=built.get("rag:chunking", "unknown"),
+        articles=len(articles),
+        passages=store.count(),
+        sources=len({record.source for record in articles.values()}),
+    )
+    if not stats["passages"]:
+        stats["note"] = empty
+    if pending:
+        stats["pending"] = f"{pending} articles half-ingested; run `rag ingest` to finish"
+    expected = fingerprint(settle(settings, built.get("rag:embedder")))
+    if any(built.get(key) != value for key, value in expected.items()):
+        stats["note"] = "built with other settings; `rag ingest --rebuild` re-indexes"
+    return stats
