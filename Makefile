@@ -44,6 +44,7 @@ lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the import contracts of pyproject.toml
 
 bench: install
 	$(BIN)/pip install -q -e '.[bench]'
