@@ -17,7 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from rag.answer.base import Answerer, History, create_answerer
+from rag.answer.base import Answerer, History
+from rag.answer.factory import create_answerer
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import RagError
 from rag.ingest.injection import screened

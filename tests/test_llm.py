@@ -11,7 +11,7 @@ import pytest
 from numpy.typing import NDArray
 
 from rag.answer import prompts
-from rag.answer.base import create_answerer
+from rag.answer.factory import create_answerer
 from rag.answer.llm import DEFUSED, LLMAnswerer, neutralise
 from rag.errors import LLMError
 from rag.settings import Settings

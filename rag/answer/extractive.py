@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from rag.answer.base import Embed, History, condense_offline
+from rag.answer.base import Embed, History
+from rag.answer.condense import condense_offline
 from rag.answer.prompts import CANNOT_ANSWER
-from rag.check.support import stem
 from rag.settings import Settings
+from rag.text.claims import stem
 from rag.text.quotations import inside_quotation, quotation_spans
 from rag.text.sentences import content_words, flow, sentence_spans
 from rag.text.verbatim import occurs_in

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from rag.answer.prompts import JUDGE
+from rag.check.support import SupportScorer
+from rag.embed.base import create_embedder
 from rag.errors import ConfigError, LLMError
 from rag.settings import Settings
-
-if TYPE_CHECKING:
-    from rag.check.support import SupportScorer
 
 JudgeKind = Literal["auto", "llm", "local"]
 
@@ -58,11 +57,11 @@ class LLMJudge:
     kind = "llm"
 
     def __init__(self, settings: Settings, workers: int = 4) -> None:
-        from rag.answer.llm import LLMAnswerer
+        from rag.answer.client import ChatClient
 
         model = settings.judge_model or settings.llm_model
-        self.llm = LLMAnswerer(settings.model_copy(update={"llm_model": model}))
-        self.name = f"LLM {model} at {self.llm.endpoint}"
+        self.chat = ChatClient(settings.model_copy(update={"llm_model": model}))
+        self.name = f"LLM {model} at {self.chat.endpoint}"
         self.workers = workers
         self._cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], bool] = {}
         self._lock = threading.Lock()
@@ -78,7 +77,7 @@ class LLMJudge:
             for top, p in zip(tops, passages, strict=True)
         )
         premise = premise.replace("</premise", "\u2039/premise")  # cannot close the premise
-        reply = self.llm.complete(JUDGE.format(premise=premise, claim=sentence))
+        reply = self.chat.complete(JUDGE.format(premise=premise, claim=sentence))
         verdict = _verdict(reply)
         if verdict is None:
             short = " ".join(reply.split())[:80]
@@ -104,8 +103,5 @@ def create_judge(
     if kind == "llm" or (kind == "auto" and settings.llm_configured):
         return LLMJudge(settings, workers)
     if scorer is None:
-        from rag.check.support import SupportScorer
-        from rag.embed.base import create_embedder
-
         scorer = SupportScorer(create_embedder(settings, light=True))
     return LocalJudge(scorer, settings.support_threshold)
