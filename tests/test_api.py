@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from rag.settings import Settings
-from tests.conftest import free_port
+from tests.support.servers import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,9 @@ import pytest
 from rag.app.chat import ChatApp
 from rag.app.server import ensure_index, launch_options
 from rag.settings import Settings
-from tests.conftest import copy_index, free_port, ingest, make_corpus, write
+from tests.support.files import make_corpus, write
+from tests.support.index import copy_index, ingest
+from tests.support.servers import free_port
 
 QUESTION = "Which ferry line reopened across the Caspian?"
 LOGIN = ("ana", "s3cret")
@@ -89,7 +91,7 @@ def test_the_page_as_built_holds_nothing_of_the_corpus(indexed: Settings) -> Non
 def test_before_login_no_page_or_route_names_an_article(indexed: Settings) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from tests.browser import launch_chromium
+    from tests.support.browser import launch_chromium
 
     secrets = secrets_of(indexed)
     with served(indexed, LOGIN) as url:
@@ -245,7 +247,7 @@ def test_an_upload_the_ingest_refuses_is_removed_too(indexed: Settings, tmp_path
 def test_questions_whose_llm_hangs_leave_room_for_a_healthy_one(indexed: Settings) -> None:
     from gradio_client import Client
 
-    from tests.fake_openai import fake_openai
+    from tests.support.fake_openai import fake_openai
 
     hung = 8  # twice the answers the app wrote at once before
     with fake_openai() as server:

@@ -14,9 +14,10 @@ from rag.batch import AnswerFile, read_questions, run_batch
 from rag.errors import RagError
 from rag.pipeline import Pipeline
 from rag.settings import Settings
-from tests.conftest import index_env, write
-from tests.fake_openai import FakeOpenAI
-from tests.test_cli import rag
+from tests.support.cli import rag
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.files import write
+from tests.support.index import index_env
 
 pytestmark = pytest.mark.slow
 

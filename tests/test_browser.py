@@ -22,8 +22,10 @@ import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect, sync_playwright
 
 from rag.evaluate.gold import normalise
-from tests.browser import launch_chromium, running_app
-from tests.conftest import ON_SERVER, SEEDS, rag_command, shell_env, write
+from tests.support.browser import launch_chromium, running_app
+from tests.support.cli import rag_command
+from tests.support.files import SEEDS, write
+from tests.support.servers import ON_SERVER, shell_env
 
 pytestmark = pytest.mark.slow
 

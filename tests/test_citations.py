@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
 from rag.answer.prompts import CANNOT_ANSWER
@@ -18,35 +16,15 @@ from rag.check.citations import (
     tidy,
 )
 from rag.check.support import SupportScorer
-from rag.embed.base import Vectors
 from rag.text.claims import Claim, contradicts, negations, numbers, stem
-from rag.types import Hit, Passage, Sentence
-from tests.conftest import REPO, text_vector
-
-
-class HashEmbedder:
-    """Bag-of-hashed-words vectors, and a log of every batch it was asked for."""
-
-    name = "hash"
-
-    def __init__(self) -> None:
-        self.calls: list[list[str]] = []
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        self.calls.append(list(texts))
-        return [text_vector(text, 64) for text in texts]
-
-
-def passage(text: str, pid: str = "p") -> Passage:
-    return Passage(pid, "article", 0, text, 0, len(text), "source.md")
-
-
-def hits_of(*texts: str) -> list[Hit]:
-    return [Hit(passage(text, f"p{i}"), 1.0) for i, text in enumerate(texts, start=1)]
+from rag.types import Hit, Sentence
+from tests.support.fakes import FakeEmbedder
+from tests.support.files import REPO
+from tests.support.hits import hits_of, passage
 
 
 def check(raw: str, *texts: str, threshold: float = 0.5) -> CheckedAnswer:
-    return check_answer(raw, hits_of(*texts), SupportScorer(HashEmbedder()), threshold)
+    return check_answer(raw, hits_of(*texts), SupportScorer(FakeEmbedder(dims=64)), threshold)
 
 
 ONE = "The summit opened in Astana on Monday. Delegates discussed pipeline tariffs at length."
@@ -169,7 +147,7 @@ def test_display_numbers_follow_the_order_of_first_citation() -> None:
         "The ministers signed a transit agreement [2]."
     )
     hits = hits_of(ONE, TWO, THREE, "An uncited passage about something else entirely.")
-    checked = check_answer(raw, hits, SupportScorer(HashEmbedder()), 0.5)
+    checked = check_answer(raw, hits, SupportScorer(FakeEmbedder(dims=64)), 0.5)
     assert [s.citations for s in checked.sentences] == [(1,), (1, 2), (3,)]
     assert [(s.number, s.passage.text) for s in checked.sources] == [(1, THREE), (2, ONE), (3, TWO)]
     assert checked.text == (
@@ -192,7 +170,7 @@ def test_rendered_text_parses_back_to_the_same_sentences() -> None:
 def test_sources_keep_near_duplicates() -> None:
     copy = passage(ONE, "copy")
     hit = Hit(passage(ONE), 1.0, also_in=(copy,))
-    scorer = SupportScorer(HashEmbedder())
+    scorer = SupportScorer(FakeEmbedder(dims=64))
     checked = check_answer("The summit opened in Astana on Monday. [1]", [hit], scorer, 0.5)
     assert checked.sources[0].also_in == (copy,)
 
@@ -221,7 +199,7 @@ def test_unrelated_sentence_is_flagged() -> None:
 
 
 def test_passages_and_sentences_are_embedded_once_in_one_batch() -> None:
-    embedder = HashEmbedder()
+    embedder = FakeEmbedder(dims=64)
     scorer = SupportScorer(embedder)
     hits = hits_of(ONE, TWO, THREE)
     raw = "The summit began in Astana on Monday [1]. Tokayev met a delegation from Baku [2]."
@@ -234,29 +212,29 @@ def test_passages_and_sentences_are_embedded_once_in_one_batch() -> None:
 
 def test_copy_up_to_quotes_and_whitespace_scores_one_with_the_sentence_span() -> None:
     text = "Talks ended early. He said: “the talks went well.” Then he\n left for Astana."
-    support = SupportScorer(HashEmbedder()).score('He said: "the talks  went well."', [text])
+    support = SupportScorer(FakeEmbedder(dims=64)).score('He said: "the talks  went well."', [text])
     assert support.score >= 0.95
     assert support.spans == (((19, text.index(" Then")),),)
-    inside = SupportScorer(HashEmbedder()).score("Then he left for Astana", [text])
+    inside = SupportScorer(FakeEmbedder(dims=64)).score("Then he left for Astana", [text])
     assert inside.spans == (((text.index("Then"), len(text)),),)
 
 
 def test_a_copy_of_a_denied_clause_is_not_support() -> None:
     claim = "Moscow has the resources to change the leadership."
     text = f"But I do not believe that {claim}"
-    assert SupportScorer(HashEmbedder()).score(claim, [text]).score < 0.5
+    assert SupportScorer(FakeEmbedder(dims=64)).score(claim, [text]).score < 0.5
 
 
 def test_a_number_the_passage_lacks_caps_the_score() -> None:
     text = "The meeting between Putin and Nazarbayev took place on December 27, 2025."
-    scorer = SupportScorer(HashEmbedder())
+    scorer = SupportScorer(FakeEmbedder(dims=64))
     right = scorer.score("Putin and Nazarbayev met on December 27, 2025.", [text])
     wrong = scorer.score("Putin and Nazarbayev met on December 27, 2024.", [text])
     assert right.score >= 0.5 > wrong.score
 
 
 def test_scoring_with_no_passage() -> None:
-    support = SupportScorer(HashEmbedder()).score("Anything at all.", [])
+    support = SupportScorer(FakeEmbedder(dims=64)).score("Anything at all.", [])
     assert (support.score, support.spans, support.per_passage) == (0.0, (), ())
 
 
@@ -344,7 +322,7 @@ def labelled() -> list[tuple[str, list[str], str]]:
 
 @pytest.fixture(scope="module")
 def real_scorer() -> SupportScorer:
-    from rag.embed.base import LocalEmbedder
+    from rag.embed.local import LocalEmbedder
     from rag.settings import Settings
 
     return SupportScorer(LocalEmbedder(Settings()))

@@ -14,27 +14,18 @@ from pathlib import Path
 import pytest
 
 from rag.embed.base import embedder_name
-from rag.index.store import Store, open_client
+from rag.index.chroma import open_client
+from rag.index.store import Store
 from rag.ingest.readers import read_file
 from rag.ingest.split import Splitter
 from rag.settings import Settings
-from tests.conftest import (
-    ON_SERVER,
-    REPO,
-    index_env,
-    make_corpus,
-    rag_command,
-    write,
-)
-from tests.conftest import shell_env as env
+from tests.support.cli import rag, rag_command
+from tests.support.files import REPO, make_corpus, write
+from tests.support.index import index_env
+from tests.support.servers import ON_SERVER
+from tests.support.servers import shell_env as env
 
 pytestmark = pytest.mark.slow
-
-
-def rag(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        rag_command(*args), env=env(**extra), capture_output=True, text=True, timeout=300
-    )
 
 
 def distinct_passages(folder: Path) -> int:

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 import codecs
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from rag.settings import Settings
-from tests.conftest import REPO, index_env, rag_command, shell_env, write
+from tests.support.cli import rag
+from tests.support.files import REPO, write
+from tests.support.index import index_env
 
 pytestmark = pytest.mark.slow
-
-
-def rag(*args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    run = rag_command(*args)
-    return subprocess.run(run, env=shell_env(**extra), capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.parametrize(

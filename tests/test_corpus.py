@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rag.ingest.readers import discover, first_title, read_file
-from tests.conftest import REPO, write
+from tests.support.files import REPO, write
 
 LIMIT = 10**7
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.index.store import open_store
+from rag.index.open import open_index
 from rag.ingest.dates import read_date
 from rag.ingest.readers import read_file
 from rag.settings import Settings
-from tests.conftest import ingest, write
+from tests.support.files import write
+from tests.support.index import ingest
 
 LIMIT = 10**7
 
@@ -140,6 +141,6 @@ def test_an_ingest_stores_iso_days_and_counts_no_bad_date_as_a_failure(
         "corpus/impossible.md: published '2025-02-30' is not a calendar date; the article is "
         "kept without a date (write it as YYYY-MM-DD)"
     ]
-    stored = open_store(settings).passages.get(include=["metadatas"])["metadatas"]
+    stored = open_index(settings)[0].passages.get(include=["metadatas"])["metadatas"]
     dates = {meta["source"]: meta.get("published") for meta in stored}
     assert dates == {"corpus/written.md": "2025-03-03", "corpus/impossible.md": None}

@@ -7,11 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embed.base import LocalEmbedder, create_embedder
+from rag.embed.factory import create_embedder
+from rag.embed.local import LocalEmbedder
 from rag.errors import ConfigError, RagError
 from rag.settings import Settings
-from tests.conftest import ingest, make_corpus, make_store, text_vector
-from tests.fake_openai import fake_openai
+from tests.support.fake_openai import fake_openai
+from tests.support.fakes import text_vector
+from tests.support.files import make_corpus
+from tests.support.index import ingest, make_store
 
 
 @pytest.fixture(scope="module")

@@ -9,27 +9,23 @@ from pathlib import Path
 
 import pytest
 
-from rag.embed.base import create_embedder
+from rag.embed.factory import create_embedder
 from rag.errors import RagError
+from rag.index.open import open_index
 from rag.index.stats import index_stats
-from rag.index.store import open_store
 from rag.index.sync import Ingestor
 from rag.ingest.readers import SUFFIXES
 from rag.pipeline import Pipeline
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from tests.conftest import ingest, make_corpus, rag_command, shell_env, write
+from tests.support.cli import rag
+from tests.support.files import make_corpus, write
+from tests.support.index import ingest
 
 EMPTY_FOLDER = (
     f"warning: corpus: no files to ingest in this folder (it reads {', '.join(sorted(SUFFIXES))})"
 )
 EMPTY_INDEX = "is empty; run `rag ingest` first"
-
-
-def rag(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        rag_command(*args), env=shell_env(), capture_output=True, text=True, timeout=300
-    )
 
 
 def summary(run: subprocess.CompletedProcess[str]) -> str:
@@ -91,8 +87,8 @@ def test_the_api_on_an_empty_folder_and_after_the_last_article_is_removed(
     article.unlink()
     removed = Ingestor.sync(settings, [Path("corpus")], progress=False)
     assert (removed.removed, removed.passages, removed.failed) == (1, 0, [])
-    assert open_store(settings).sidecar().stamp == open_store(settings).stamp()
-    retriever = Retriever(open_store(settings), create_embedder(settings), settings)
+    assert open_index(settings)[0].snapshot().stamp == open_index(settings)[0].stamp()
+    retriever = Retriever(open_index(settings)[0], create_embedder(settings), settings)
     assert retriever.retrieve("Astana talks") == []
     assert "the index is empty" in index_stats(settings)["note"]
     with pytest.raises(RagError, match="is empty; run `rag ingest` first"):

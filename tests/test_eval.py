@@ -18,12 +18,13 @@ from rag.errors import RagError
 from rag.evaluate.gold import GoldItem, contains, holds_any, normalise, read_gold
 from rag.evaluate.judge import LLMJudge, LocalJudge, _verdict, create_judge
 from rag.evaluate.metrics import QuestionResult, score_answer, totals
-from rag.evaluate.report import compare, histogram, markdown, to_html
+from rag.evaluate.report import JudgeName, Report, compare, histogram, markdown, to_html
 from rag.settings import Settings
 from rag.types import Answer, Passage, Sentence, Source
-from tests.conftest import REPO, index_env, write
-from tests.fake_openai import FakeOpenAI
-from tests.test_cli import rag
+from tests.support.cli import rag
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.files import REPO, write
+from tests.support.index import index_env
 
 SEED_GOLD = REPO / "eval" / "seed.jsonl"
 
@@ -204,32 +205,32 @@ def test_totals_average_where_each_metric_applies() -> None:
     refused = score_answer(gold(answerable=False), answer([], [], [P1], answered=False), judge)
     failed = QuestionResult("x", "q", True, error="boom")
     t = totals([good, half, refused, failed])
-    assert (t["questions"], t["answerable"], t["unanswerable"], t["failed"]) == (4, 3, 1, 1)
-    assert t["recall_at_k"] == 1.0 and t["mrr"] == pytest.approx((1 + 0.5) / 2)
-    assert t["citation_recall"] == pytest.approx((1 + 0.5) / 2)
-    assert t["citation_precision"] == pytest.approx((1 + 0.5) / 2)
-    assert t["citation_correct"] == 1.0 and t["keyword_accuracy"] == 1.0
-    assert t["unanswerable_refused"] == 1.0 and t["answerable_refused"] == 0.0
-    assert totals([failed])["citation_recall"] is None
+    assert (t.questions, t.answerable, t.unanswerable, t.failed) == (4, 3, 1, 1)
+    assert t.recall_at_k == 1.0 and t.mrr == pytest.approx((1 + 0.5) / 2)
+    assert t.citation_recall == pytest.approx((1 + 0.5) / 2)
+    assert t.citation_precision == pytest.approx((1 + 0.5) / 2)
+    assert t.citation_correct == 1.0 and t.keyword_accuracy == 1.0
+    assert t.unanswerable_refused == 1.0 and t.answerable_refused == 0.0
+    assert totals([failed]).citation_recall is None
 
 
 # reports ---------------------------------------------------------------------------
 
 
-def report_of(results: Sequence[QuestionResult], judge: str = "word judge") -> dict[str, Any]:
-    return {
-        "gold": "g.jsonl",
-        "answers": "a.jsonl",
-        "created": "2026-01-01T00:00:00+00:00",
-        "judge": {"kind": "test", "name": judge},
-        "answerer": ["extractive"],
-        "support_threshold": 0.5,
-        "totals": totals(results),
-        "questions": [r.to_dict() for r in results],
-    }
+def report_of(results: Sequence[QuestionResult], judge: str = "word judge") -> Report:
+    return Report(
+        gold="g.jsonl",
+        answers="a.jsonl",
+        created="2026-01-01T00:00:00+00:00",
+        judge=JudgeName("test", judge),
+        totals=totals(results),
+        questions=list(results),
+        support_threshold=0.5,
+        answerer=["extractive"],
+    )
 
 
-def sample_report() -> dict[str, Any]:
+def sample_report() -> Report:
     judge = WordJudge()
     ok = score_answer(gold(["alpha"]), answer([("alpha.", (1,))], [P1]), judge)
     bad = score_answer(gold(["alpha"]), answer([("<b>zeta</b>.", (1,))], [P1]), judge)
@@ -399,7 +400,7 @@ def test_compare_on_the_command_line(tmp_path: Path) -> None:
     judge = WordJudge()
     for name, text in (("a", "zeta."), ("b", "alpha.")):
         result = score_answer(gold(["alpha"]), answer([(text, (1,))], [P1]), judge)
-        write(tmp_path / f"{name}.json", json.dumps(report_of([result])))
+        write(tmp_path / f"{name}.json", json.dumps(report_of([result]).to_dict()))
     done = rag("eval", "--compare", str(tmp_path / "a.json"), str(tmp_path / "b.json"))
     assert (
         done.returncode == 0

@@ -11,11 +11,11 @@ from rag.answer.extractive import ExtractiveAnswerer, candidates
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.settings import Settings
 from rag.types import Hit, Passage
-from tests.conftest import text_vector
+from tests.support.fakes import FakeEmbedder
 
 
 def embed(texts: Sequence[str]) -> NDArray[np.float32]:
-    return np.array([text_vector(t, dims=64) for t in texts], dtype=np.float32)
+    return np.array(FakeEmbedder(dims=64).embed(texts), dtype=np.float32)
 
 
 def hit(text: str, pid: str = "p") -> Hit:

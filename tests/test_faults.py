@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.index.store import open_store
+from rag.index.open import open_index
 from rag.settings import Settings
-from tests.conftest import free_port, index_env, make_corpus, rag_command, shell_env, start_chroma
-from tests.test_cli import rag
+from tests.support.cli import rag, rag_command
+from tests.support.files import make_corpus
+from tests.support.index import index_env
+from tests.support.servers import free_port, shell_env, start_chroma
 
 pytestmark = pytest.mark.slow
 
@@ -25,14 +27,14 @@ SEED = 20261122
 def check_whole(settings: Settings, clean: Settings) -> None:
     """No duplicate or orphaned passages, every article complete, the same passages as an
     index built in one go."""
-    store = open_store(settings)
+    store = open_index(settings)[0]
     got = store.passages.get(include=["metadatas"])
     ids = got["ids"]
     assert len(ids) == len(set(ids)) == store.count()
     articles, _ = store.load_records()
     assert all(record.done for record in articles.values())
     assert {m["article_id"] for m in got["metadatas"]} == set(articles)  # no orphans
-    assert set(ids) == set(open_store(clean).passages.get(include=[])["ids"])
+    assert set(ids) == set(open_index(clean)[0].passages.get(include=[])["ids"])
 
 
 def change(corpus: Path, round_: int) -> None:
@@ -67,7 +69,7 @@ def test_an_ingest_killed_at_random_points_leaves_nothing_lost_or_doubled(
     clean = Settings(index_dir=tmp_path / "clean", collection=f"{Settings().collection}-clean")
     assert rag("ingest", **index_env(clean)).returncode == 0
     check_whole(Settings(), clean)
-    assert json.loads(final.stdout)["passages"] == open_store(clean).count()
+    assert json.loads(final.stdout)["passages"] == open_index(clean)[0].count()
 
 
 def test_a_chroma_server_stopped_under_an_ingest_gives_one_clear_line_and_a_retry_completes(
@@ -86,7 +88,7 @@ def test_a_chroma_server_stopped_under_an_ingest_gives_one_clear_line_and_a_retr
             text=True,
         )
         deadline = time.monotonic() + 120
-        while open_store(settings).count() == 0 and time.monotonic() < deadline:
+        while open_index(settings)[0].count() == 0 and time.monotonic() < deadline:
             time.sleep(0.1)  # until the ingest has written its first passages
     _, stderr = ingest.communicate(timeout=120)
     assert ingest.returncode == 2, stderr

@@ -13,7 +13,8 @@ from rag.index.snapshot import Columns
 from rag.pipeline import MAX_K, Pipeline, check_matches, checked_filters, checked_k, closest
 from rag.settings import Settings
 from rag.types import Filters
-from tests.conftest import ingest, write
+from tests.support.files import write
+from tests.support.index import ingest
 
 QUESTION = "What did Putin discuss?"
 

@@ -16,7 +16,8 @@ from rag.check.support import SupportScorer
 from rag.errors import RagError
 from rag.ingest.readers import SUFFIXES, read_file
 from rag.pipeline import MAX_QUESTION, clean_question
-from tests.test_citations import HashEmbedder, hits_of
+from tests.support.fakes import FakeEmbedder
+from tests.support.hits import hits_of
 
 #: Characters that break naive text handling: zero-width, direction marks, BOM, NUL, CR.
 AWKWARD = "\u200b\u200c\u200d\u2060\ufeff\u202e\u202d\u200f\u061c\x00\r\t…“”’[]-–,;0123456789"
@@ -81,7 +82,7 @@ def test_a_file_over_the_limit_is_refused_unread(tmp_path: Path) -> None:
     assert result.failed and "over the 1,000,000-byte limit" in result.errors[0].reason
 
 
-SCORER = SupportScorer(HashEmbedder())
+SCORER = SupportScorer(FakeEmbedder(dims=64))
 
 
 @SETTINGS

@@ -15,7 +15,7 @@ from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.text.quotations import inside_quotation, quotation_spans
 from rag.text.sentences import flow, sentence_spans
-from tests.conftest import REPO
+from tests.support.files import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -16,8 +16,8 @@ from rag.answer import prompts
 from rag.ingest.injection import INSTRUCTED
 from rag.present.html import answer_html
 from rag.settings import Settings
-from tests.conftest import llm_pipeline, seeds_with
-from tests.fake_openai import FakeOpenAI
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.index import llm_pipeline, seeds_with
 
 pytestmark = pytest.mark.slow
 

@@ -9,10 +9,13 @@ from typing import Any
 import pytest
 
 from rag.errors import IndexMismatch
-from rag.index.store import Store, open_store
+from rag.index.open import open_index
+from rag.index.store import Store
 from rag.settings import Settings
 from rag.types import Passage
-from tests.conftest import FakeEmbedder, embedded_texts, ingest, make_corpus, make_store, write
+from tests.support.fakes import FakeEmbedder, embedded_texts
+from tests.support.files import make_corpus, write
+from tests.support.index import ingest, make_store
 
 run = ingest
 
@@ -149,11 +152,11 @@ def test_an_index_built_with_other_settings_is_refused(settings: Settings) -> No
     run(settings)
     rechunked = settings.model_copy(update={"chunk_size": 100})
     with pytest.raises(IndexMismatch, match=r"chunking sentence:200:30.*rag ingest --rebuild"):
-        open_store(rechunked)
+        open_index(rechunked)
     other_model = settings.model_copy(update={"embed_model": "other"})
     with pytest.raises(IndexMismatch, match="embedder fake:all-MiniLM-L6-v2"):
-        open_store(other_model)
-    open_store(rechunked, rebuild=True)
+        open_index(other_model)
+    open_index(rechunked, rebuild=True)[0].publish()  # an empty index with these settings
     report = run(rechunked)
     assert report.added == 1 and report.passages == len(stored(rechunked))
 

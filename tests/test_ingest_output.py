@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.index.store import open_store
+from rag.index.open import open_index
 from rag.settings import Settings
-from tests.conftest import ingest, rag_command, shell_env, write
+from tests.support.cli import rag_command
+from tests.support.files import write
+from tests.support.index import ingest
+from tests.support.servers import shell_env
 
 PDF_TEXT = "Oil exports through the Caspian pipeline rose in March."
 
@@ -58,7 +61,7 @@ def test_rag_ingest_prints_only_its_summary_when_stderr_is_piped(tmp_path: Path)
     assert run.stderr == ""
     assert run.stdout.startswith("articles: 2 added, 0 updated, 0 unchanged, 0 removed, 0 failed")
     assert len(run.stdout.splitlines()) == 1
-    passages = [p for p, _ in open_store(Settings(index_dir=tmp_path / "index")).scan()]
+    passages = [p for p, _ in open_index(Settings(index_dir=tmp_path / "index"))[0].scan()]
     assert any("Caspian pipeline" in p.text and p.page == 1 for p in passages)
 
 

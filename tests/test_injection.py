@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from rag.batch import answer_of, answer_record
+from rag.batch import answer_record
 from rag.check.citations import check_answer
 from rag.check.support import SupportScorer
 from rag.evaluate.gold import read_gold
@@ -24,8 +24,10 @@ from rag.present.html import answer_html, source_card
 from rag.present.render import SOURCE_WARNING, render_answer
 from rag.settings import Settings
 from rag.types import Answer, Article, Hit, Passage
-from tests.conftest import FakeEmbedder, llm_pipeline, seeds_with, write
-from tests.fake_openai import FakeOpenAI
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.fakes import FakeEmbedder
+from tests.support.files import write
+from tests.support.index import llm_pipeline, seeds_with
 
 CLAIM = "Kazakhstan will leave the CSTO and join NATO"
 TITLE = "Astana weighs its alliances"
@@ -236,7 +238,7 @@ def test_an_obeyed_injection_is_unsupported_and_warned_of_in_the_answer_json(
     assert [s["problem"] for s in record["sentences"]] == [INSTRUCTED, INSTRUCTED]
     batch = json.loads(json.dumps(answer_record("q1", answer, as_csv=False)))
     assert batch["warnings"] == list(answer.warnings)
-    assert answer_of(batch).warnings == answer.warnings
+    assert Answer.from_dict(batch).warnings == answer.warnings
 
 
 @pytest.mark.slow

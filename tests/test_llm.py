@@ -16,8 +16,8 @@ from rag.answer.llm import DEFUSED, LLMAnswerer, neutralise
 from rag.errors import LLMError
 from rag.settings import Settings
 from rag.types import Hit, Passage
-from tests.conftest import free_port
-from tests.fake_openai import FakeOpenAI, pieces
+from tests.support.fake_openai import FakeOpenAI, pieces
+from tests.support.servers import free_port
 
 KEY = "test-key"
 ANSWER = "Astana weighs Moscow's pressure carefully [1]. Analysts disagree on the outcome [2]."

@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO, shell_env
+from tests.support.files import REPO
+from tests.support.servers import shell_env
 
 pytestmark = pytest.mark.slow
 

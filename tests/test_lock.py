@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from rag.errors import StoreError
+from rag.index.chroma import open_client
 from rag.index.lock import Lease, ingest_lock
-from rag.index.store import open_client, open_store
+from rag.index.open import open_index
 from rag.settings import Settings
-from tests.conftest import REPO
-from tests.test_cli import rag
+from tests.support.cli import rag
+from tests.support.files import REPO
 
 
 @pytest.mark.embedded_only
@@ -84,7 +85,7 @@ def test_rag_ingest_refuses_while_another_writes_and_waits_with_wait(tmp_path: P
         refused = rag("ingest", str(REPO / "corpus"), **env)
     assert refused.returncode == 2
     assert refused.stderr.startswith(f"error: another ingest (pid {os.getpid()} on ")
-    assert open_store(Settings(index_dir=index)).count() == 0
+    assert open_index(Settings(index_dir=index))[0].count() == 0
 
 
 @pytest.mark.slow
@@ -97,7 +98,7 @@ def test_two_ingests_at_once_leave_one_whole_index(tmp_path: Path) -> None:
     assert [proc.returncode for proc in procs] == [0, 0], outputs
     first, second = sorted((out for out, _ in outputs), key=lambda out: "2 added" not in out)
     assert "2 added" in first and "2 unchanged" in second
-    store = open_store(Settings(index_dir=tmp_path / "index"))
+    store = open_index(Settings(index_dir=tmp_path / "index"))[0]
     passages = [passage for passage, _ in store.scan()]
     assert len(passages) == len({p.id for p in passages}) == store.count() > 0
 

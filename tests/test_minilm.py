@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embed.base import LocalEmbedder, NumpyEmbedder, create_embedder, local_model_path
+from rag.embed.base import local_model_path
+from rag.embed.factory import create_embedder
+from rag.embed.local import LocalEmbedder, NumpyEmbedder
 from rag.embed.minilm import supported
 from rag.settings import Settings
-from tests.conftest import SEEDS
+from tests.support.files import SEEDS
 
 pytestmark = pytest.mark.slow
 

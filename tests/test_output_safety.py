@@ -13,7 +13,9 @@ import pytest
 
 from rag.batch import AnswerFile, inert
 from rag.present.terminal import shown
-from tests.conftest import REPO, rag_command, shell_env, write
+from tests.support.cli import rag_command
+from tests.support.files import REPO, write
+from tests.support.servers import shell_env
 
 ESCAPES = ("\x1b", "\x9b", "\x07", "\u202e")
 QUESTION = "What leverage does Moscow have over Astana?"

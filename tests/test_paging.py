@@ -9,14 +9,15 @@ from typing import Any
 
 import pytest
 
-from rag.embed.base import create_embedder
+from rag.embed.factory import create_embedder
 from rag.index.chroma import chunks, pages
+from rag.index.open import open_index
 from rag.index.stats import index_stats
-from rag.index.store import open_store
 from rag.index.sync import Ingestor
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from tests.conftest import ingest, write
+from tests.support.files import write
+from tests.support.index import ingest
 
 #: SQLite's most variables in one statement; a Chroma call binds one per id it touches.
 SQLITE_LIMIT = 32_766
@@ -61,7 +62,7 @@ class Bounded:
 
 
 def test_pages_and_chunks_cover_everything_in_bounded_calls(settings: Settings) -> None:
-    store = open_store(settings)
+    store = open_index(settings)[0]
     ids = [f"r{i:02d}" for i in range(23)]
     store.records.upsert(ids=ids, embeddings=[[0.0]] * 23, metadatas=[{"n": i} for i in range(23)])
     bounded = Bounded(store.records, 5)
@@ -80,7 +81,7 @@ def test_an_ingest_reads_and_writes_the_index_in_pages(settings: Settings) -> No
     corpus = settings.corpus_dir
     lines = {i: note(i) for i in range(40)}
     wire(corpus / "wire.jsonl", lines)
-    store = open_store(settings)
+    store = open_index(settings)[0]
     store.batch = 7
     store.passages, store.records = Bounded(store.passages, 7), Bounded(store.records, 7)
     ingestor = Ingestor(settings, store, lambda: create_embedder(settings), progress=False)
@@ -106,7 +107,7 @@ def test_an_index_past_sqlites_variable_limit_ingests_counts_and_answers(
     lines = {i: note(i) for i in range(34_000)}
     first = ingest(settings, wire(path, lines))
     assert first.added == first.passages == 34_000 and not first.failed
-    articles, _ = open_store(settings).load_records()
+    articles, _ = open_index(settings)[0].load_records()
     assert len(articles) + 1 > SQLITE_LIMIT  # and one source record
     del lines[10], lines[20], lines[30]
     lines[40] = "A corrected wire note on grain prices."
@@ -118,7 +119,7 @@ def test_an_index_past_sqlites_variable_limit_ingests_counts_and_answers(
     stats = index_stats(settings)
     assert (stats["articles"], stats["passages"], stats["sources"]) == (33_999, 33_999, 1)
     assert "pending" not in stats and "note" not in stats
-    retriever = Retriever(open_store(settings), create_embedder(settings), settings)
+    retriever = Retriever(open_index(settings)[0], create_embedder(settings), settings)
     snapshot = retriever.snapshot()
     held = set(snapshot.columns.articles)
     assert len(held) == 33_999 and not {f"{path.as_posix()}#{i}" for i in (10, 20, 30)} & held

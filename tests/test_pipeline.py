@@ -13,9 +13,9 @@ from rag.evaluate.gold import holds_any
 from rag.pipeline import MAX_QUESTION, Pipeline, clean_question
 from rag.settings import Settings
 from rag.types import Answer, Filters
-from tests.conftest import index_env, llm_pipeline
-from tests.fake_openai import FakeOpenAI
-from tests.test_cli import rag
+from tests.support.cli import rag
+from tests.support.fake_openai import FakeOpenAI
+from tests.support.index import index_env, llm_pipeline
 
 pytestmark = pytest.mark.slow
 

@@ -10,12 +10,15 @@ from typing import Any, ClassVar
 
 import pytest
 
-from rag.embed.base import BACKENDS, Vectors
+from rag.embed.base import Vectors
+from rag.embed.factory import BACKENDS
 from rag.index.store import Store
 from rag.ingest.prefetch import prefetch
 from rag.settings import Settings
 from rag.types import Passage
-from tests.conftest import FakeEmbedder, ingest, make_corpus, make_store
+from tests.support.fakes import FakeEmbedder
+from tests.support.files import make_corpus
+from tests.support.index import ingest, make_store
 
 
 def test_items_come_in_order_and_the_worker_runs_ahead() -> None:

@@ -23,7 +23,10 @@ from rag.settings import Settings
 from rag.text.sentences import flow, split_sentences
 from rag.text.verbatim import NOT_IN_SOURCE, QUOTE_NOT_IN_SOURCE, misquote, occurs_in
 from rag.types import Hit, Passage
-from tests.conftest import FakeEmbedder, rag_command, shell_env, write
+from tests.support.cli import rag_command
+from tests.support.fakes import FakeEmbedder
+from tests.support.files import write
+from tests.support.servers import shell_env
 
 WRAPPED = """Kessel shelters fill up after the flood
 
@@ -295,7 +298,7 @@ def test_score_answer_uses_the_check_of_quotes_whatever_the_judge(tmp_path: Path
 
 @pytest.mark.slow
 def test_naming_the_outlet_that_reported_a_figure_is_supported() -> None:
-    from rag.embed.base import LocalEmbedder
+    from rag.embed.local import LocalEmbedder
 
     body = LEDGER.split("---\n")[2]
     meta = {"title": "Marrow Creek dam bursts", "outlet": "The Daily Ledger",

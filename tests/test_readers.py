@@ -15,7 +15,8 @@ from rag.ingest.metadata import ALIASES_REFUSED, ID_CHARS
 from rag.ingest.readers import COMPLAINT_CHARS, discover, read_file
 from rag.settings import Settings
 from rag.types import FileError
-from tests.conftest import ingest, make_corpus, write
+from tests.support.files import make_corpus, write
+from tests.support.index import ingest
 
 LIMIT = 10**7
 TEXT = "---\ntitle: Привет\noutlet: Wire\n---\n\nAstana and Moscow talk about oil — «нефть».\n"

@@ -12,27 +12,26 @@ from typing import IO
 
 import pytest
 
-from rag.embed.base import create_embedder
+from rag.embed.factory import create_embedder
 from rag.errors import IndexMismatch
 from rag.index import snapshot as bm25
+from rag.index.chroma import open_client
+from rag.index.open import open_index, snapshot_root
 from rag.index.stats import index_stats
-from rag.index.store import Store, open_client, open_store, sidecar_root
+from rag.index.store import Store
 from rag.index.sync import Ingestor
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from tests.conftest import ingest, make_corpus, rag_command, shell_env
+from tests.support.cli import rag, rag_command
+from tests.support.files import make_corpus
+from tests.support.index import ingest
+from tests.support.servers import shell_env
 
 QUESTIONS = ["What leverage does Moscow have?", "Nazarbayev and Putin", "pipeline exports"]
 #: Articles of the corpus rebuilt: enough that the rebuild lasts a while on a fast machine.
 ARTICLES = 40
 #: Small groups and batches, so the rebuild writes in many steps and lasts a while.
 GROUPS = {"RAG_INGEST_GROUP": "4", "RAG_EMBED_BATCH_SIZE": "2"}
-
-
-def rag(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        rag_command(*args), env=shell_env(**GROUPS), capture_output=True, text=True, timeout=300
-    )
 
 
 def revise(corpus: Path) -> None:
@@ -68,7 +67,7 @@ def summary_passages(out: IO[str] | None) -> int:
 
 
 def stats_passages() -> int:
-    stats = rag("stats", "--json")
+    stats = rag("stats", "--json", **GROUPS)
     assert stats.returncode == 0, stats.stderr
     return int(json.loads(stats.stdout)["passages"])
 
@@ -82,7 +81,7 @@ def test_ingests_during_a_rebuild_are_refused_or_wait_and_stats_see_old_then_new
     before = ingest(settings).passages
     revise(settings.corpus_dir)
     rebuild = start_rebuild(tmp_path / "rebuild.log")
-    refused = rag("ingest")  # first: the rebuild must still be running
+    refused = rag("ingest", **GROUPS)  # first: the rebuild must still be running
     assert refused.returncode == 2, refused.stderr
     assert refused.stderr.startswith(f"error: another ingest (pid {rebuild.pid} on ")
     assert len(refused.stderr.splitlines()) == 1 and "use --wait" in refused.stderr
@@ -113,8 +112,8 @@ def test_a_running_reader_answers_from_the_old_index_during_a_rebuild_then_the_n
     settings = Settings(index_dir=tmp_path / "index", corpus_dir=tmp_path / "corpus")
     make_corpus(settings.corpus_dir, 20, paragraphs=8)
     ingest(settings)
-    before = {p.id for p, _ in open_store(settings).scan()}
-    retriever = Retriever(open_store(settings), create_embedder(settings), settings)
+    before = {p.id for p, _ in open_index(settings)[0].scan()}
+    retriever = Retriever(open_index(settings)[0], create_embedder(settings), settings)
     assert retriever.retrieve(QUESTIONS[0])  # loaded, as in a running app
     revise(settings.corpus_dir)
     rebuild = start_rebuild(tmp_path / "rebuild.log")
@@ -123,7 +122,7 @@ def test_a_running_reader_answers_from_the_old_index_during_a_rebuild_then_the_n
         hits = retriever.retrieve(QUESTIONS[len(seen) % len(QUESTIONS)], k=10)
         seen.append({hit.passage.id for hit in hits})
     assert rebuild.returncode == 0, (tmp_path / "rebuild.log").read_text("utf-8")
-    after = {p.id for p, _ in open_store(settings).scan()}
+    after = {p.id for p, _ in open_index(settings)[0].scan()}
     assert len(before - after) > 30 and len(after - before) > 30 and len(seen) >= 5
     mixed = [ids for ids in seen if not (ids <= before or ids <= after)]
     assert not mixed, f"{len(mixed)} of {len(seen)} answers mixed the old and the new index"
@@ -136,13 +135,13 @@ def test_a_running_reader_answers_from_the_old_index_during_a_rebuild_then_the_n
 def test_a_reader_is_told_when_a_rebuild_changed_the_settings(settings: Settings) -> None:
     make_corpus(Path("corpus"), 3)
     ingest(settings)
-    retriever = Retriever(open_store(settings), create_embedder(settings), settings)
+    retriever = Retriever(open_index(settings)[0], create_embedder(settings), settings)
     assert retriever.retrieve("Moscow")
     rechunked = settings.model_copy(update={"chunk_size": 100})
     Ingestor.sync(rechunked, [Path("corpus")], progress=False, rebuild=True)
     with pytest.raises(IndexMismatch, match=r"chunking sentence:100:30.*rag ingest --rebuild"):
         retriever.retrieve("Moscow")
-    fresh = Retriever(open_store(rechunked), create_embedder(rechunked), rechunked)
+    fresh = Retriever(open_index(rechunked)[0], create_embedder(rechunked), rechunked)
     assert fresh.retrieve("Moscow")
 
 
@@ -168,12 +167,12 @@ def test_an_interrupted_rebuild_leaves_the_index_as_it_was_and_the_next_clears_i
         with pytest.raises(KeyboardInterrupt):
             Ingestor.sync(settings, [Path("corpus")], progress=False, rebuild=True)
     leftover = {n.removesuffix("-records") for n in collections(settings)} - {settings.collection}
-    assert len(leftover) == 1 and leftover <= bm25.saved(sidecar_root(settings))
-    assert open_store(settings).count() == index_stats(settings)["passages"] == before
+    assert len(leftover) == 1 and leftover <= bm25.saved(snapshot_root(settings))
+    assert open_index(settings)[0].count() == index_stats(settings)["passages"] == before
     rebuilt = Ingestor.sync(settings, [Path("corpus")], progress=False, rebuild=True)
-    live = open_store(settings).name
+    live = open_index(settings)[0].name
     base = settings.collection
     assert collections(settings) == {base, f"{base}-live", live, f"{live}-records"}
-    assert bm25.saved(sidecar_root(settings)) == {base, live}  # the replaced one's, till next
+    assert bm25.saved(snapshot_root(settings)) == {base, live}  # the replaced one's, till next
     assert index_stats(settings)["passages"] == rebuilt.passages < before
-    assert open_store(settings).sidecar().stamp == open_store(settings).stamp()
+    assert open_index(settings)[0].snapshot().stamp == open_index(settings)[0].stamp()

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: fusion, filters, duplicate collapse, and the BM25 sidecar kept in step."""
+"""Hybrid retrieval: fusion, filters, duplicate collapse, and the snapshot kept in step."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embed.base import create_embedder
-from rag.index.store import open_store, sidecar_root
-from rag.retrieve.retriever import Retriever, collapse, convex, overlap, rrf, shingles
+from rag.embed.factory import create_embedder
+from rag.index.open import open_index, snapshot_root
+from rag.retrieve.collapse import collapse, overlap, shingles
+from rag.retrieve.fusion import convex, rrf
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from rag.types import Filters, Hit, Passage
-from tests.conftest import ingest, make_corpus, write
+from tests.support.files import make_corpus, write
+from tests.support.index import ingest
 
 
 def article(title: str, outlet: str, published: str, body: str) -> str:
@@ -20,7 +23,7 @@ def article(title: str, outlet: str, published: str, body: str) -> str:
 
 
 def retriever(settings: Settings) -> Retriever:
-    return Retriever(open_store(settings), create_embedder(settings), settings)
+    return Retriever(open_index(settings)[0], create_embedder(settings), settings)
 
 
 def titles(hits: list[Hit]) -> list[str]:
@@ -53,7 +56,7 @@ def test_near_duplicates_collapse_into_the_better_hit() -> None:
     assert overlap(shingles(text), shingles("Something else entirely, said nobody here.")) == 0
 
 
-def test_bm25_sidecar_follows_every_ingest(settings: Settings) -> None:
+def test_the_snapshot_follows_every_ingest(settings: Settings) -> None:
     make_corpus(Path("corpus"), 3)
     ingest(settings)
     assert retriever(settings).bm25("zanzibar", 5) == []
@@ -64,13 +67,13 @@ def test_bm25_sidecar_follows_every_ingest(settings: Settings) -> None:
     ingest(settings)
     found = retriever(settings).bm25("zanzibar", 5)
     assert len(found) == 1
-    assert list(sidecar_root(settings).glob(f"{settings.collection}.*.*"))
+    assert list(snapshot_root(settings).glob(f"{settings.collection}.*.*"))
     extra.unlink()
     ingest(settings)
     assert retriever(settings).bm25("zanzibar", 5) == []
 
 
-def test_a_stale_sidecar_is_rebuilt_from_the_collection(settings: Settings) -> None:
+def test_a_stale_snapshot_is_rebuilt_from_the_collection(settings: Settings) -> None:
     make_corpus(Path("corpus"), 3)
     ingest(settings)
     write(
@@ -78,13 +81,13 @@ def test_a_stale_sidecar_is_rebuilt_from_the_collection(settings: Settings) -> N
         article("Zanzibar", "Wire", "2025-01-02", "Zanzibar talks resumed."),
     )
     ingest(settings)
-    store = open_store(settings)
+    store = open_index(settings)[0]
     store.clear_stamp()  # as left by an ingest killed midway
     assert len(Retriever(store, create_embedder(settings), settings).bm25("zanzibar", 5)) == 1
-    pointer = sidecar_root(settings) / f"{settings.collection}.current"
-    pointer.write_text("gone.1", encoding="utf-8")  # sidecar files lost
+    pointer = snapshot_root(settings) / f"{settings.collection}.current"
+    pointer.write_text("gone.1", encoding="utf-8")  # snapshot files lost
     ingest(settings)  # nothing changed, but the missing stamp makes it rebuild
-    assert open_store(settings).stamp() is not None
+    assert open_index(settings)[0].stamp() is not None
     assert len(retriever(settings).bm25("zanzibar", 5)) == 1
 
 
@@ -146,11 +149,11 @@ def test_convex_fusion_sums_rescaled_scores() -> None:
 def test_the_snapshot_ranks_and_scores_passages_like_chroma(settings: Settings) -> None:
     make_corpus(Path("corpus"), 6)
     ingest(settings)
-    store = open_store(settings)
+    store = open_index(settings)[0]
     vector = np.asarray(create_embedder(settings).embed(["Putin Nazarbayev Kremlin"])[0])
     got = store.passages.query(query_embeddings=[vector], n_results=10, include=["distances"])
     chroma = [(pid, 1 - d) for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
-    snapshot = store.sidecar()
+    snapshot = store.snapshot()
     nearest = snapshot.nearest(vector, 10)
     assert [pid for pid, _ in nearest] == [pid for pid, _ in chroma]
     assert [s for _, s in nearest] == pytest.approx([s for _, s in chroma], abs=1e-5)

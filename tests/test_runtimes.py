@@ -13,19 +13,17 @@ import pytest
 
 from rag.embed import base as embeddings
 from rag.embed import onnx_model as onnx_encoder
-from rag.embed.base import (
-    LocalEmbedder,
-    NumpyEmbedder,
-    OnnxEmbedder,
-    best_runtime,
-    create_embedder,
-    local_model_path,
-)
+from rag.embed.base import best_runtime, local_model_path
+from rag.embed.factory import create_embedder
+from rag.embed.local import LocalEmbedder, NumpyEmbedder, OnnxEmbedder
 from rag.errors import ConfigError, IndexMismatch
-from rag.index.store import open_store
+from rag.index.open import open_index
 from rag.pipeline import Pipeline
 from rag.settings import Settings
-from tests.conftest import REPO, SEEDS, ingest, rag_command, shell_env
+from tests.support.cli import rag_command
+from tests.support.files import REPO, SEEDS
+from tests.support.index import ingest
+from tests.support.servers import shell_env
 
 pytestmark = pytest.mark.slow
 
@@ -142,14 +140,13 @@ def test_the_index_records_its_runtime_and_auto_keeps_to_it(
 ) -> None:
     settings = Settings(index_dir=tmp_path / "index", embed_runtime="torch")
     ingest(settings, SEEDS[0])
-    assert open_store(settings).fingerprint()["rag:embedder"] == "local:all-MiniLM-L6-v2"
+    assert open_index(settings)[0].fingerprint()["rag:embedder"] == "local:all-MiniLM-L6-v2"
     monkeypatch.setattr(embeddings, "cpu_flags", lambda: {"avx512_vnni"})  # auto: int8 here
     auto = Settings(index_dir=tmp_path / "index")
-    assert open_store(auto).settings is not None
-    assert open_store(auto).settings.embed_runtime == "torch"  # type: ignore[union-attr]
+    assert open_index(auto)[1].embed_runtime == "torch"
     report = ingest(auto, *SEEDS)
     assert report.added == 1 and report.embedded > 0
-    store = open_store(auto)
+    store = open_index(auto)[0]
     got = store.passages.get(include=["embeddings", "documents", "metadatas"])
     texts = [
         f"{m['title']}\n\n{d}" for d, m in zip(got["documents"], got["metadatas"], strict=True)
@@ -178,7 +175,7 @@ def test_another_runtime_is_refused_until_the_index_is_rebuilt(tmp_path: Path) -
     ingest(settings, SEEDS[0])
     float32 = settings.model_copy(update={"embed_runtime": "torch"})
     with pytest.raises(IndexMismatch, match=r"embedder local:all-MiniLM-L6-v2@onnx.*--rebuild"):
-        open_store(float32)
+        open_index(float32)[0]
     env = shell_env(RAG_INDEX_DIR=str(settings.index_dir), RAG_EMBED_RUNTIME="torch")
     refused = subprocess.run(
         rag_command("ingest", str(SEEDS[0])), env=env, capture_output=True, text=True

@@ -9,19 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from rag.embed.base import create_embedder
+from rag.embed.factory import create_embedder
 from rag.errors import StoreError
-from rag.index.store import open_store
+from rag.index.open import open_index
 from rag.index.sync import Ingestor
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
-from tests.conftest import ingest, make_corpus, rag_command, shell_env, write
+from tests.support.cli import rag_command
+from tests.support.files import make_corpus, write
+from tests.support.index import ingest
+from tests.support.servers import shell_env
 
 QUESTIONS = ["What leverage does Moscow have?", "Nazarbayev and Putin", "pipeline exports"]
 
 
 def stored_ids(settings: Settings) -> set[str]:
-    return set(open_store(settings).passages.get(include=[])["ids"])
+    return set(open_index(settings)[0].passages.get(include=[])["ids"])
 
 
 def revise(corpus: Path) -> None:
@@ -38,7 +41,7 @@ def test_questions_during_an_ingest_see_the_old_or_the_new_index(tmp_path: Path)
     make_corpus(settings.corpus_dir, 12)
     ingest(settings)
     before = stored_ids(settings)
-    retriever = Retriever(open_store(settings), create_embedder(settings), settings)
+    retriever = Retriever(open_index(settings)[0], create_embedder(settings), settings)
     assert retriever.retrieve(QUESTIONS[0])  # loaded, as in a running app
     revise(settings.corpus_dir)
     seen: list[set[str]] = []
@@ -69,18 +72,18 @@ def test_an_interrupted_ingest_leaves_the_last_complete_snapshot(
 ) -> None:
     make_corpus(Path("corpus"), 3)
     ingest(settings)
-    complete = open_store(settings).sidecar()
+    complete = open_index(settings)[0].snapshot()
     write(Path("corpus/extra.md"), "# Zanzibar\n\nZanzibar talks resumed in March.\n")
     killed = Ingestor.from_settings(settings, progress=False)
 
     def kill() -> None:
         raise KeyboardInterrupt  # after its passages are written, before it completes
 
-    monkeypatch.setattr(killed.store, "refresh_sidecar", kill)
+    monkeypatch.setattr(killed.store, "refresh_snapshot", kill)
     with pytest.raises(KeyboardInterrupt):
         killed.run([Path("corpus")])
-    assert any("Zanzibar talks" in p.text for p, _ in open_store(settings).scan())
-    retriever = Retriever(open_store(settings), create_embedder(settings), settings)
+    assert any("Zanzibar talks" in p.text for p, _ in open_index(settings)[0].scan())
+    retriever = Retriever(open_index(settings)[0], create_embedder(settings), settings)
     assert retriever.bm25("zanzibar", 5) == []
     assert retriever.snapshot().stamp == complete.stamp
     ingest(settings)  # the next ingest completes it
@@ -90,9 +93,9 @@ def test_an_interrupted_ingest_leaves_the_last_complete_snapshot(
 def test_with_no_complete_snapshot_questions_are_refused_clearly(settings: Settings) -> None:
     make_corpus(Path("corpus"), 2)
     ingest(settings)
-    open_store(settings).clear_stamp()
+    open_index(settings)[0].clear_stamp()
     shutil.rmtree(settings.index_dir / "bm25")
-    retriever = Retriever(open_store(settings), create_embedder(settings), settings)
+    retriever = Retriever(open_index(settings)[0], create_embedder(settings), settings)
     started = time.monotonic()
     try:
         retriever.retrieve("anything")

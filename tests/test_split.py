@@ -8,7 +8,7 @@ from pathlib import Path
 from rag.ingest.readers import read_file
 from rag.ingest.split import Splitter, locate, unique_blocks
 from rag.types import Article
-from tests.conftest import REPO
+from tests.support.files import REPO
 
 CALIBER = REPO / "corpus" / "caliber-az-nazarbayev-at-the-kremlin.md"
 REPEATED = "It is obvious that all of this is not accidental."

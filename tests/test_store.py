@@ -9,10 +9,14 @@ from pathlib import Path
 import pytest
 
 from rag.errors import StoreError
+from rag.index.chroma import open_client
+from rag.index.open import open_index
 from rag.index.stats import index_stats
-from rag.index.store import open_client, open_store
 from rag.settings import Settings
-from tests.conftest import free_port, ingest, make_corpus, rag_command, shell_env
+from tests.support.cli import rag_command
+from tests.support.files import make_corpus
+from tests.support.index import ingest
+from tests.support.servers import free_port, shell_env
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +34,7 @@ def test_ingest_and_stats_through_a_chroma_server(chroma_server: str, tmp_path: 
     assert stats["articles"] == 3 and stats["passages"] == first.passages
     assert not (tmp_path / "index" / "chroma.sqlite3").exists()  # passages live on the server
     cached = list((tmp_path / "index" / "bm25").glob("127.0.0.1-*/server-test.current"))
-    assert len(cached) == 1  # the BM25 sidecar is cached locally, per server
+    assert len(cached) == 1  # the snapshot is cached locally, per server
 
 
 def test_the_cli_uses_the_server_with_the_real_model(chroma_server: str, tmp_path: Path) -> None:
@@ -61,7 +65,7 @@ def test_a_relative_index_folder_follows_the_working_directory(
     for name in ("first", "second"):
         (tmp_path / name).mkdir()
         monkeypatch.chdir(tmp_path / name)
-        store = open_store(settings)
+        store = open_index(settings)[0]
         assert store.records.get()["ids"] == []  # not the other folder's records
         store.records.upsert(ids=[name], embeddings=[[0.0]])
     assert (tmp_path / "second" / "index" / "chroma.sqlite3").is_file()

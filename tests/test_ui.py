@@ -15,11 +15,12 @@ import pytest
 from rag.app.chat import ChatApp
 from rag.app.server import login
 from rag.errors import RagError
-from rag.index.library import accept_upload, safe_name
+from rag.ingest.uploads import accept_upload, safe_name
 from rag.present.html import answer_html, sources_html
 from rag.settings import Settings
 from rag.types import Answer, Passage, Sentence, Source
-from tests.conftest import REPO, copy_index, write
+from tests.support.files import REPO, write
+from tests.support.index import copy_index
 
 pytestmark = pytest.mark.slow
 
@@ -49,11 +50,9 @@ def test_an_answer_streams_into_the_chat_then_shows_with_its_sources(app: ChatAp
 def test_the_api_answers_as_batch_does_and_names_bad_input(app: ChatApp) -> None:
     import gradio as gr
 
-    from rag.batch import answer_of
-
     with pytest.raises(gr.Error, match="no article has outlet 'no such outlet'"):
         app.ask(QUESTION, outlets=["no such outlet"])
-    answer = answer_of(app.ask(QUESTION, k=3))
+    answer = Answer.from_dict(app.ask(QUESTION, k=3))
     assert answer.question == QUESTION and 0 < len(answer.sources) <= 3
     assert any(s.citations for s in answer.sentences)
     with pytest.raises(gr.Error, match="is not a date"):
@@ -61,14 +60,12 @@ def test_the_api_answers_as_batch_does_and_names_bad_input(app: ChatApp) -> None
 
 
 def test_the_api_names_an_unreachable_llm_and_answers_offline(app: ChatApp) -> None:
-    from rag.batch import answer_of
-
     app.settings = app.settings.model_copy(
         update={"openai_base_url": "http://127.0.0.1:9/v1", "llm_retries": 0}
     )
     fallback = app.ask(QUESTION)
     assert "cannot reach the LLM endpoint" in fallback["warning"]
-    assert answer_of(fallback).mode == "extractive"
+    assert Answer.from_dict(fallback).mode == "extractive"
 
 
 def test_a_follow_up_uses_the_conversation(app: ChatApp) -> None:
@@ -231,9 +228,7 @@ def test_the_api_refuses_a_bad_k_as_rag_ask_does(app: ChatApp, k: object) -> Non
 def test_the_api_takes_one_outlet_as_a_string_and_refuses_other_shapes(app: ChatApp) -> None:
     import gradio as gr
 
-    from rag.batch import answer_of
-
-    answer = answer_of(app.ask(QUESTION, outlets="Caliber.Az"))
+    answer = Answer.from_dict(app.ask(QUESTION, outlets="Caliber.Az"))
     outlets = {p.metadata.get("outlet") for p in answer.retrieved}
     assert answer.sources and outlets == {"Caliber.Az"}
     with pytest.raises(gr.Error, match="outlets must be a name or a list of names"):
@@ -243,7 +238,7 @@ def test_the_api_takes_one_outlet_as_a_string_and_refuses_other_shapes(app: Chat
 
 
 def test_a_hung_llm_costs_one_deadline_and_the_chat_says_how_long(app: ChatApp) -> None:
-    from tests.fake_openai import fake_openai
+    from tests.support.fake_openai import fake_openai
 
     deadline = 3.0
     with fake_openai() as server:
@@ -264,7 +259,7 @@ def test_a_hung_llm_costs_one_deadline_and_the_chat_says_how_long(app: ChatApp) 
 def test_filter_choices_follow_the_index_and_tell_syndicated_copies_apart(
     app: ChatApp, tmp_path: Path
 ) -> None:
-    from tests.conftest import ingest
+    from tests.support.index import ingest
 
     outlets, articles, rows = app.choices()
     assert "Wire Daily" not in outlets and len(articles) == len(rows)

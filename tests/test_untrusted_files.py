@@ -20,13 +20,16 @@ import pytest
 
 from rag.app.chat import ChatApp
 from rag.errors import DiskFull, disk_full, disk_full_named
-from rag.index.store import open_store
+from rag.index.open import open_index
 from rag.ingest.metadata import ALIASES_REFUSED, FIELD_CHARS
 from rag.ingest.readers import discover, read_file
 from rag.settings import Settings
 from rag.types import FileError
-from tests.conftest import ingest, make_corpus, rag_command, shell_env, write
-from tests.fake_openai import fake_openai
+from tests.support.cli import rag_command
+from tests.support.fake_openai import fake_openai
+from tests.support.files import make_corpus, write
+from tests.support.index import ingest
+from tests.support.servers import shell_env
 
 LIMIT = 10**7
 GOOD = "---\ntitle: Caspian ferries\n---\n\nA ferry line across the Caspian opened in March.\n"
@@ -38,7 +41,7 @@ def reasons(failed: list[FileError]) -> list[tuple[str, str]]:
 
 def stored_texts(settings: Settings) -> dict[str, str]:
     """Each stored article's passages, joined, by article id."""
-    got = open_store(settings).passages.get(include=["metadatas", "documents"])
+    got = open_index(settings)[0].passages.get(include=["metadatas", "documents"])
     texts: dict[str, str] = {}
     for meta, doc in zip(got["metadatas"], got["documents"], strict=True):
         texts[meta["article_id"]] = texts.get(meta["article_id"], "") + doc
@@ -188,7 +191,7 @@ def test_metadata_over_its_cap_is_dropped_with_a_warning(settings: Settings) -> 
         ("corpus/d.jsonl#1", "author is 10,000 characters, over the 500-character limit; "
          "the article is kept without it"),
     ]  # fmt: skip
-    metas = open_store(settings).passages.get(include=["metadatas"])["metadatas"]
+    metas = open_index(settings)[0].passages.get(include=["metadatas"])["metadatas"]
     by_article = {m["article_id"]: m for m in metas}
     assert "title" not in by_article["corpus/a.md"] and "url" not in by_article["corpus/a.md"]
     assert by_article["corpus/a.md"]["outlet"] == "Wire"
@@ -265,7 +268,7 @@ def test_an_id_another_file_brought_in_an_earlier_run_is_refused(settings: Setti
         assert (report.added, report.updated) == (0, 0)
         assert reasons(report.failed) == [("corpus/b.md", taken("x", "corpus/a.md"))]
         assert stored_texts(settings) == {"x": "The original text."}
-    records, _ = open_store(settings).load_records()
+    records, _ = open_index(settings)[0].load_records()
     assert records["x"].source == "corpus/a.md"
 
 
@@ -322,7 +325,7 @@ def test_an_article_keeps_its_id_across_edits_moves_and_hand_overs(settings: Set
     handed = ingest(settings)
     assert handed.failed == []
     assert stored_texts(settings) == {"x": "A new x.", "y": "The text, renamed."}
-    records, _ = open_store(settings).load_records()
+    records, _ = open_index(settings)[0].load_records()
     assert (records["x"].source, records["y"].source) == ("corpus/a.md", "corpus/b.md")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.conftest import text_vector
+from tests.support.fakes import text_vector
 
 CHAT_PATH = "/v1/chat/completions"
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright
 
-from tests.conftest import REPO, free_port, shell_env
+from tests.support.files import REPO
+from tests.support.servers import free_port, shell_env
 
 APP = REPO / "app.py"
 #: The system Chromium (``make test`` installs it); Playwright's own browsers are never used.

@@ -1,0 +1,73 @@
+"""Indexes for tests: built in process with the embedder the settings name, copied for a
+test to change, and pointed at by a ``rag`` process's environment or a pipeline."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.index.chroma import pages
+from rag.index.open import open_index
+from rag.index.store import Store
+from rag.index.sync import Ingestor, IngestReport
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+from tests.support.files import REPO, write
+from tests.support.servers import COLLECTIONS
+
+if TYPE_CHECKING:
+    from tests.support.fake_openai import FakeOpenAI
+
+
+def make_store(settings: Settings) -> Store:
+    """The store of the index of ``settings``."""
+    return open_index(settings)[0]
+
+
+def ingest(settings: Settings, *paths: Path | str) -> IngestReport:
+    """One in-process ingest with the embedder the settings name."""
+    ingestor = Ingestor.from_settings(settings, progress=False)
+    return ingestor.run([Path(p) for p in paths] or [settings.corpus_dir])
+
+
+def seeds_with(root: Path, files: dict[str, str]) -> Settings:
+    """Settings of an index, built with the real model under ``root``, of the seed corpus
+    and ``files`` (name: text) beside it."""
+    shutil.copytree(REPO / "corpus", root / "corpus")
+    for name, text in files.items():
+        write(root / "corpus" / name, text)
+    settings = Settings(index_dir=root / "index", corpus_dir=root / "corpus")
+    ingest(settings)
+    return settings
+
+
+def index_env(settings: Settings) -> dict[str, str]:
+    """The environment that points a ``rag`` process at the index of ``settings``."""
+    found = {"RAG_INDEX_DIR": str(settings.index_dir), "RAG_COLLECTION": settings.collection}
+    return {**found, "RAG_CHROMA_URL": settings.chroma_url} if settings.chroma_url else found
+
+
+def copy_index(settings: Settings, index_dir: Path) -> Settings:
+    """A copy of the index of ``settings`` that a test may change."""
+    if not settings.chroma_url:
+        shutil.copytree(settings.index_dir, index_dir)
+        return settings.model_copy(update={"index_dir": index_dir})
+    name = f"{settings.collection}-copy-{next(COLLECTIONS)}"
+    copy = settings.model_copy(update={"index_dir": index_dir, "collection": name})
+    source, target = make_store(settings), make_store(copy)
+    for part in ("passages", "records"):
+        include = ["documents", "metadatas", "embeddings"]
+        for got in pages(getattr(source, part), include, source.batch):
+            documents = got["documents"] if part == "passages" else None
+            getattr(target, part).add(
+                ids=got["ids"], documents=documents, metadatas=got["metadatas"],
+                embeddings=got["embeddings"],
+            )  # fmt: skip
+    return copy
+
+
+def llm_pipeline(settings: Settings, server: FakeOpenAI) -> Pipeline:
+    """A pipeline on the index of ``settings`` whose answers the scripted ``server`` writes."""
+    update = {"openai_base_url": server.url, "llm_model": "test-model", "llm_retries": 0}
+    return Pipeline.from_settings(settings.model_copy(update=update))
