@@ -33,9 +33,9 @@ QUESTION = "What leverage does Moscow have over Astana?"
 #: ``rag`` with questions embedded by sentence-transformers instead of NumPy.
 TORCH_QUERIES = (
     "import sys\n"
-    "from rag import embeddings\n"
-    "full = embeddings.create_embedder\n"
-    "embeddings.create_embedder = lambda settings, light=False: full(settings)\n"
+    "from rag.embed import factory\n"
+    "full = factory.create_embedder\n"
+    "factory.create_embedder = lambda settings, light=False: full(settings)\n"
     "from rag.cli import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.embed.base import embedder_name
-from rag.index.store import Store, open_store
+from rag.index.open import open_index
+from rag.index.store import Store
 from rag.index.sync import Ingestor
 from rag.settings import Settings
 
@@ -65,8 +66,7 @@ def cached_store(corpus: str, jsonl: Path, fresh: bool = False) -> tuple[Store, 
         shutil.rmtree(folder, ignore_errors=True)
         report = Ingestor.from_settings(settings, progress=True).run([jsonl])
         done.write_text(json.dumps(report.to_dict(), indent=2), encoding="utf-8")
-    store = open_store(settings)
-    return store, store.settings or settings
+    return open_index(settings)
 
 
 def scifact_store(data: Path, fresh: bool = False) -> tuple[Store, Settings]:

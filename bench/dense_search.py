@@ -42,7 +42,7 @@ def main() -> None:
     vectors, queries = unit(args.passages, rng), unit(args.queries, rng)
     ids = [f"p{i}" for i in range(args.passages)]
     columns = bm25.Columns(ids=ids, articles=ids, outlets=[""] * len(ids), days=[0] * len(ids))
-    snapshot = bm25.Sidecar(None, columns, "bench", vectors, [])  # nearest needs no texts
+    snapshot = bm25.Snapshot(None, columns, "bench", vectors, [])  # nearest needs no texts
     with tempfile.TemporaryDirectory(prefix="rag-dense-") as tmp:
         client = chromadb.PersistentClient(tmp, settings=ChromaSettings(anonymized_telemetry=False))
         collection = client.create_collection("bench", metadata={"hnsw:space": "cosine"})

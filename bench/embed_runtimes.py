@@ -37,14 +37,19 @@ from common import scifact_queries
 from ingest_scifact import passage_texts
 from retrieval_quality import SETS, evaluate, run_queries
 
-from rag.embed.base import Embedder, LocalEmbedder, Vectors, create_embedder
+from rag.embed.base import Embedder, Vectors
+from rag.embed.factory import create_embedder
+from rag.embed.local import LocalEmbedder
 from rag.embed.onnx_model import OnnxBert, model_file
-from rag.index.store import Store, open_store
+from rag.index.open import open_index
+from rag.index.store import Store
 from rag.index.sync import Ingestor
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 
 BATCHES = (1, 4, 8, 16, 32)
+#: An index opened, with the settings to embed for it (``open_index``).
+Opened = tuple[Store, Settings]
 
 
 class Precomputed:
@@ -70,7 +75,7 @@ def main() -> None:
         runtimes = args.runtimes.split(",")
         results: dict[str, Any] = {"passages": len(texts)}
         results["batch_sizes"] = batch_sweep(base, texts[:: len(texts) // 1000][:1000])
-        stores: dict[str, Store] = {}
+        stores: dict[str, Opened] = {}
         for runtime in runtimes:
             settings = base.model_copy(
                 update={"embed_runtime": runtime, "index_dir": Path(tmp) / runtime}
@@ -79,10 +84,10 @@ def main() -> None:
         results["torch"], stores["torch"] = float32_reference(
             base, corpus, texts, Path(tmp) / "torch"
         )
-        reference = passage_vectors(stores["torch"])
+        reference = passage_vectors(stores["torch"][0])
         queries = scifact_queries(args.data)
-        for name, store in stores.items():
-            results[name]["quality"] = quality(store, queries, reference)
+        for name, opened in stores.items():
+            results[name]["quality"] = quality(opened, queries, reference)
         results["question_ms_p50"] = question_latency(stores, [q.text for q in queries])
         speed = results["torch"]["passages_per_s"]
         for runtime in runtimes:
@@ -109,10 +114,9 @@ def batch_sweep(settings: Settings, texts: list[str]) -> dict[str, dict[str, flo
     return rates
 
 
-def timed_ingest(settings: Settings, corpus: Path) -> tuple[dict[str, Any], Store]:
+def timed_ingest(settings: Settings, corpus: Path) -> tuple[dict[str, Any], Opened]:
     """Build the runtime's model (timed apart), then the whole ingest into a new index."""
-    store = open_store(settings)
-    settled = store.settings or settings
+    store, settled = open_index(settings)
     started = time.perf_counter()
     create_embedder(settled, light=True)  # builds the ONNX model once, cached
     build = time.perf_counter() - started
@@ -123,19 +127,19 @@ def timed_ingest(settings: Settings, corpus: Path) -> tuple[dict[str, Any], Stor
         "model_build_s": round(build, 1),
         "ingest_s": round(report.seconds, 1),
         "ingest_passages_per_s": round(report.rate, 2),
-    }, open_store(settings)
+    }, open_index(settings)
 
 
 def float32_reference(
     base: Settings, corpus: Path, texts: list[str], index: Path
-) -> tuple[dict[str, Any], Store]:
+) -> tuple[dict[str, Any], Opened]:
     """Float32 sentence-transformers: time ``encode``, then store its vectors (untimed)."""
     settings = base.model_copy(update={"embed_runtime": "torch", "index_dir": index})
     model = LocalEmbedder(settings).model
     started = time.perf_counter()
     vectors = model.encode(texts, batch_size=32, normalize_embeddings=True)
     seconds = time.perf_counter() - started
-    store = open_store(settings)
+    store, settings = open_index(settings)
     by_text = dict(zip(texts, vectors, strict=True))
     embedder = Precomputed(store.fingerprint()["rag:embedder"], by_text)
     Ingestor(settings, store, lambda: embedder, progress=False).run([corpus])
@@ -145,7 +149,7 @@ def float32_reference(
         "encode_s": round(seconds, 1),
         "passages_per_s": round(len(texts) / seconds, 2),
         "batch_size": 32,
-    }, store
+    }, (store, settings)
 
 
 def passage_vectors(store: Store) -> dict[str, np.ndarray]:
@@ -153,10 +157,10 @@ def passage_vectors(store: Store) -> dict[str, np.ndarray]:
     return {pid: np.asarray(v) for pid, v in zip(got["ids"], got["embeddings"], strict=True)}
 
 
-def quality(store: Store, queries: Sequence[Any], reference: dict[str, np.ndarray]) -> dict:
+def quality(opened: Opened, queries: Sequence[Any], reference: dict[str, np.ndarray]) -> dict:
     """nDCG@10 (dense, hybrid) with the index's own question embedder, and the cosine of
     its passage vectors to the float32 ones."""
-    settings = store.settings or Settings()
+    store, settings = opened
     embedder: Embedder = create_embedder(settings, light=True)
     _, _, hybrid_k, depth = SETS["scifact"]
     run = run_queries(Retriever(store, embedder, settings), queries, hybrid_k, depth)
@@ -172,11 +176,10 @@ def quality(store: Store, queries: Sequence[Any], reference: dict[str, np.ndarra
     }
 
 
-def question_latency(stores: dict[str, Store], questions: list[str]) -> dict[str, float]:
+def question_latency(stores: dict[str, Opened], questions: list[str]) -> dict[str, float]:
     """Median milliseconds to embed one question, each runtime's question embedder."""
     embedders = {
-        name: create_embedder(store.settings or Settings(), light=True)
-        for name, store in stores.items()
+        name: create_embedder(settings, light=True) for name, (_, settings) in stores.items()
     }
     samples: dict[str, list[float]] = {name: [] for name in embedders}
     for text in questions:

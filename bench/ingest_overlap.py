@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from ingest_scifact import passage_texts
 
-from rag.embed.base import create_embedder
+from rag.embed.factory import create_embedder
 from rag.index import sync as ingest
 from rag.index.sync import Ingestor
 from rag.settings import Settings

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag.embed.base import LocalEmbedder
+from rag.embed.local import LocalEmbedder
 from rag.index.sync import Ingestor
 from rag.ingest.readers import read_file
 from rag.ingest.split import Splitter

@@ -167,7 +167,7 @@ def policy(planted: list[Planted]) -> dict[str, str]:
     """How often the obeyed claim counts as supported when findings are set aside as
     spans, as whole sentences, or as the whole passage."""
     from rag.check.support import SupportScorer
-    from rag.embed.base import create_embedder
+    from rag.embed.factory import create_embedder
 
     settings = Settings()
     scorer = SupportScorer(create_embedder(settings, light=True))

@@ -14,7 +14,7 @@ import statistics
 import time
 from pathlib import Path
 
-from rag.embed.base import LocalEmbedder
+from rag.embed.local import LocalEmbedder
 from rag.ingest.readers import read_file
 from rag.ingest.split import Splitter
 from rag.settings import Settings

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from rag.embed.base import LocalEmbedder, create_embedder
+from rag.embed.factory import create_embedder
+from rag.embed.local import LocalEmbedder
 from rag.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "bench-data"

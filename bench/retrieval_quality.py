@@ -42,9 +42,11 @@ from common import (
 )
 from tqdm import tqdm
 
-from rag.embed.base import Embedder, Vectors, create_embedder
+from rag.embed.base import Embedder, Vectors
+from rag.embed.factory import create_embedder
 from rag.index.store import Store
-from rag.retrieve.retriever import Fusion, Retriever, convex, rrf
+from rag.retrieve.fusion import Fusion, convex, rrf
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 
 Scored = list[tuple[str, float]]
@@ -127,20 +129,20 @@ class Run:
 def run_queries(retriever: Retriever, queries: Sequence[Query], hybrid_k: int, depth: int) -> Run:
     """Dense and BM25 lists ``depth`` deep, and the product's ``retrieve`` ranking."""
     started = time.perf_counter()
-    sidecar = retriever.snapshot()
-    article_of = dict(zip(sidecar.columns.ids, sidecar.columns.articles, strict=True))
+    snapshot = retriever.snapshot()
+    article_of = dict(zip(snapshot.columns.ids, snapshot.columns.articles, strict=True))
     run = Run([], [], [], [], 0, article_of, 0.0)
     vectors = stored_vectors(retriever.store)
     for query in tqdm(queries, desc="queries", unit="query", mininterval=10):
         dense = retriever.dense_scored(query.text, depth)
         run.dense.append([(p.id, s) for p, s in dense])
-        bm25 = sidecar.scores(query.text)
-        run.sparse.append(sidecar.top(bm25, depth))
+        bm25 = snapshot.scores(query.text)
+        run.sparse.append(snapshot.top(bm25, depth))
         vector = np.asarray(retriever.embedder.embed([query.text])[0])
         union = {pid for pid, _ in run.dense[-1] + run.sparse[-1]}
         run.both.append(
             {
-                pid: (float(vectors[pid] @ vector), float(bm25[sidecar.position[pid]]))
+                pid: (float(vectors[pid] @ vector), float(bm25[snapshot.position[pid]]))
                 if bm25 is not None
                 else (float(vectors[pid] @ vector), 0.0)
                 for pid in union

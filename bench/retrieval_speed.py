@@ -7,7 +7,7 @@ The collection is made from the real passages and vectors of the cached SciFact 
 SQuAD indexes (see ``retrieval_quality.py``), read back from Chroma: the originals, then
 variants of them until there are ``--passages``: sentences shuffled and 15 % of the words
 dropped, the vector moved by Gaussian noise (sigma 0.02 per dimension) and re-normalised.
-They are written with ``Store.upsert`` and indexed for BM25 with ``Store.refresh_sidecar``,
+They are written with ``Store.upsert`` and indexed for BM25 with ``Store.refresh_snapshot``,
 and cached under ``bench/results/``.
 
 Queries are real SciFact claims and SQuAD questions; each is answered by every peer in
@@ -40,9 +40,13 @@ from common import (
     squad_store,
 )
 
-from rag.embed.base import create_embedder, local_model_path
-from rag.index.store import Store, open_store, to_passage
-from rag.retrieve.retriever import Retriever, collapse
+from rag.embed.base import local_model_path
+from rag.embed.factory import create_embedder
+from rag.index.open import open_index
+from rag.index.passages import to_passage
+from rag.index.store import Store
+from rag.retrieve.collapse import collapse
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from rag.types import Hit, Passage
 
@@ -92,7 +96,7 @@ def vary(
 def build_collection(sources: Sequence[Store], total: int, folder: Path) -> Store:
     """``total`` passages: the sources' own, then numbered variants of them, in ``folder``."""
     base = list(p for store in sources for p in originals(store))
-    store = open_store(Settings(index_dir=folder), rebuild=True)
+    store, _ = open_index(Settings(index_dir=folder))  # a new folder: an empty index
     rng = np.random.default_rng(7)
     batch: list[tuple[Passage, np.ndarray]] = []
     for i in range(total):
@@ -102,11 +106,11 @@ def build_collection(sources: Sequence[Store], total: int, folder: Path) -> Stor
         if len(batch) == 5000 or i == total - 1:
             store.upsert([p for p, _ in batch], np.stack([v for _, v in batch]))
             batch = []
-    store.refresh_sidecar()
+    store.refresh_snapshot()
     return store
 
 
-def speed_store(data: Path, total: int, fresh: bool) -> Store:
+def speed_store(data: Path, total: int, fresh: bool) -> tuple[Store, Settings]:
     """The cached ``total``-passage collection, built now when missing (or ``fresh``)."""
     folder = RESULTS / f"speed-{total}-{index_key('scifact+squad', Settings())}"
     done = folder / "built.json"
@@ -117,7 +121,7 @@ def speed_store(data: Path, total: int, fresh: bool) -> Store:
         store = build_collection(sources, total, folder)
         meta = {"passages": store.count(), "seconds": round(time.perf_counter() - started, 1)}
         done.write_text(json.dumps(meta), encoding="utf-8")
-    return open_store(Settings(index_dir=folder))
+    return open_index(Settings(index_dir=folder))
 
 
 # the peers --------------------------------------------------------------------------
@@ -182,20 +186,20 @@ def profile(retriever: Retriever, queries: Sequence[str], k: int) -> dict[str, d
         return now
 
     n = max(retriever.candidates, k)
-    sidecar = retriever.snapshot()
+    snapshot = retriever.snapshot()
     for query in queries:
         t = time.perf_counter()
         vector = np.asarray(retriever.embedder.embed([query])[0], dtype=np.float32)
         t = timed("embed_query", t)
-        dense = sidecar.nearest(vector, n)
+        dense = snapshot.nearest(vector, n)
         t = timed("dense", t)
-        bm25_scores = sidecar.scores(query)
-        sparse = sidecar.top(bm25_scores, n)
+        bm25_scores = snapshot.scores(query)
+        sparse = snapshot.top(bm25_scores, n)
         t = timed("bm25", t)
-        scores = retriever.convex_scores(sidecar, vector, dense, bm25_scores, sparse)
+        scores = retriever.convex_scores(snapshot, vector, dense, bm25_scores, sparse)
         order = sorted(scores, key=lambda pid: -scores[pid])[: 3 * k]
         t = timed("fuse", t)
-        found = sidecar.get(order)
+        found = snapshot.get(order)
         t = timed("fetch_passages", t)
         hits = [Hit(found[pid], scores[pid], None, None) for pid in order if pid in found]
         collapse(hits, k, retriever.duplicate_threshold)
@@ -225,8 +229,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also time the hybrid's steps")
     parser.add_argument("--out", type=Path, default=RESULTS / "retrieval_speed.json")
     args = parser.parse_args()
-    store = speed_store(args.data, args.passages, args.fresh)
-    settings = store.settings or Settings()
+    store, settings = speed_store(args.data, args.passages, args.fresh)
     k = settings.top_k
     retriever = Retriever(store, create_embedder(settings, light=True), settings)
     timed = peers(retriever, llama_index_retriever(store, settings, k), k)

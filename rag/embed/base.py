@@ -1,15 +1,18 @@
-"""The embedder factory: the bundled local MiniLM (default) or an OpenAI-compatible API."""
+"""The embedder's contract and the runtime choice: the ``Embedder`` protocol, the name an
+index records for an embedder (``embedder_name``), the local model's runtime decided
+(``settle``, ``best_runtime``) with its batch size, and where the local model lives.
+
+It owns no embedder class and imports neither torch nor ONNX Runtime (``best_runtime``
+only asks, lazily, whether ONNX Runtime is there): the classes are in ``local.py`` and
+``remote.py``, and ``factory.py`` picks one."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Protocol
 
-import numpy as np
-
-from rag.errors import ConfigError, RagError
+from rag.errors import ConfigError
 from rag.settings import LOCAL_EMBED_MODEL, Settings
 
 Vectors = Sequence[Sequence[float]]
@@ -91,43 +94,6 @@ def batch_size(settings: Settings) -> int:
     return settings.embed_batch_size or BATCH_SIZES[settle(settings).embed_runtime]
 
 
-class LocalEmbedder:
-    """sentence-transformers on this machine; the default model ships in a Python package."""
-
-    def __init__(self, settings: Settings) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()
-
-        bf16 = settle(settings).embed_runtime == "torch-bf16"
-        settings = settings.model_copy(update={"embed_runtime": "torch-bf16" if bf16 else "torch"})
-        self.name = embedder_name(settings)
-        self.batch_size = batch_size(settings)
-        path = local_model_path(settings.embedding_model)
-        self.model = SentenceTransformer(str(path), device=settings.embed_device)
-        if bf16:
-            import torch
-
-            self.model.to(torch.bfloat16)
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        vectors: Any = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        # Normalised again in float32: a bfloat16 model's own normalisation is rounded.
-        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return cast(Vectors, vectors / np.maximum(norms, 1e-12))
-
-
 def local_model_path(model: str) -> Path:
     """The folder holding ``model``: the bundled MiniLM, or a local sentence-transformers folder."""
     if model == LOCAL_EMBED_MODEL:
@@ -145,103 +111,3 @@ def local_model_path(model: str) -> Path:
             "sentence-transformers folder (models are never downloaded)"
         )
     return path
-
-
-class NumpyEmbedder:
-    """The bundled model run with NumPy (see ``rag.embed.minilm``): the same vectors as
-    ``LocalEmbedder``, without importing torch; for questions and answer checking."""
-
-    def __init__(self, settings: Settings, folder: Path) -> None:
-        from rag.embed.minilm import NumpyBert
-
-        self.name = embedder_name(settings.model_copy(update={"embed_runtime": "torch"}))
-        self.model = NumpyBert(folder)
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        return cast(Vectors, self.model.encode(texts))
-
-
-class OnnxEmbedder:
-    """The local model run by ONNX Runtime (``rag.embed.onnx_model``), built on first use and
-    cached under ``index/models/``. ``light`` runs it on one thread, for questions."""
-
-    def __init__(self, settings: Settings, light: bool = False) -> None:
-        from rag.embed import onnx_model as onnx_encoder
-        from rag.embed.minilm import supported
-
-        runtime = settings.embed_runtime
-        folder = local_model_path(settings.embedding_model)
-        if not onnx_encoder.available():
-            raise ConfigError(f"RAG_EMBED_RUNTIME={runtime} needs onnxruntime, not found here")
-        if not supported(folder):
-            raise ConfigError(
-                f"RAG_EMBED_RUNTIME={runtime} runs BERT models with mean pooling; "
-                f"{settings.embedding_model} is not one: set RAG_EMBED_RUNTIME=torch"
-            )
-        self.name = embedder_name(settings)
-        cache = settings.model_cache or settings.index_dir / "models"
-        model = onnx_encoder.model_file(folder, runtime, cache)
-        self.model = onnx_encoder.OnnxBert(
-            folder, model, batch_size(settings), threads=1 if light else 0
-        )
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        return cast(Vectors, self.model.encode(texts))
-
-
-class OpenAIEmbedder:
-    """Embeddings from any OpenAI-compatible ``/v1/embeddings`` endpoint."""
-
-    max_inputs = 256
-
-    def __init__(self, settings: Settings) -> None:
-        import openai
-
-        if settings.openai_api_key is None:
-            raise ConfigError("RAG_EMBED_BACKEND=openai needs OPENAI_API_KEY to be set")
-        self.name = embedder_name(settings)
-        self.model = settings.embedding_model
-        self.client = openai.OpenAI(
-            api_key=settings.openai_api_key.get_secret_value(),
-            base_url=settings.openai_base_url,
-            max_retries=3,
-        )
-
-    def embed(self, texts: Sequence[str]) -> Vectors:
-        import openai
-
-        vectors: list[list[float]] = []
-        for i in range(0, len(texts), self.max_inputs):
-            try:
-                reply = self.client.embeddings.create(
-                    model=self.model, input=list(texts[i : i + self.max_inputs])
-                )
-            except openai.OpenAIError as exc:
-                raise RagError(f"embedding request to the OpenAI API failed: {exc}") from None
-            vectors.extend(item.embedding for item in sorted(reply.data, key=lambda d: d.index))
-        return vectors
-
-
-BACKENDS: dict[str, Callable[[Settings], Any]] = {"local": LocalEmbedder, "openai": OpenAIEmbedder}
-
-
-def create_embedder(settings: Settings, light: bool = False) -> Embedder:
-    """The embedder that ``settings.embed_backend`` (and for the local model
-    ``embed_runtime``) names. ``light`` asks for one that starts fast, for questions
-    rather than bulk ingest: with the torch runtime, the NumPy encoder (the same float32
-    vectors) where the model allows it."""
-    settings = settle(settings)
-    if settings.embed_backend == "local" and settings.embed_runtime.startswith("onnx"):
-        return OnnxEmbedder(settings, light)
-    if light and settings.embed_backend == "local" and settings.embed_runtime == "torch":
-        from rag.embed.minilm import supported
-
-        folder = local_model_path(settings.embedding_model)
-        if supported(folder):
-            return NumpyEmbedder(settings, folder)
-    factory = BACKENDS.get(settings.embed_backend)
-    if factory is None:
-        choices = ", ".join(sorted(BACKENDS))
-        raise ConfigError(f"RAG_EMBED_BACKEND={settings.embed_backend!r}: choose one of {choices}")
-    embedder: Embedder = factory(settings)
-    return embedder

@@ -71,13 +71,3 @@ def drop(client: Any, base: str, name: str, anchor: dict[str, Any] | None = None
             client.delete_collection(collection)
     if name == base and anchor is not None:
         client.get_or_create_collection(base, metadata=anchor, embedding_function=None)
-
-
-def drop_all(client: Any, base: str) -> None:
-    """Delete every generation of ``base`` and its pointer: the index is empty after."""
-    from chromadb.errors import NotFoundError
-
-    for name in all_of(client, base):
-        drop(client, base, name)
-    with contextlib.suppress(NotFoundError, ValueError):
-        client.delete_collection(pointer_name(base))

@@ -123,7 +123,7 @@ def _parse(text: str) -> dict[str, Any]:
 
 @contextmanager
 def _server_lease(settings: Settings, wait: float) -> Iterator[None]:
-    from rag.index.store import open_client
+    from rag.index.chroma import open_client
 
     lease = Lease(
         open_client(settings).get_or_create_collection(

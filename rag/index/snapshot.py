@@ -1,5 +1,5 @@
-"""The sidecar: a snapshot of the passages in Chroma as of one complete ingest, which
-questions are answered from.
+"""The snapshot: the passages in Chroma as of one complete ingest, which questions are
+answered from (``Snapshot``), and its files (``build``, ``save``, ``load``, ``remove``).
 
 It holds a bm25s index (Chroma has no sparse index), the passages' vectors for exact
 dense search, and the passages themselves, in files under ``<index_dir>/bm25/``. Each
@@ -64,7 +64,7 @@ def _stemmer() -> Any:
 
 @dataclass
 class Columns:
-    """Per-passage fields the sidecar filters on, aligned with the BM25 document order."""
+    """Per-passage fields the snapshot filters on, aligned with the BM25 document order."""
 
     ids: list[str]
     articles: list[str]
@@ -86,7 +86,7 @@ class Columns:
         return keep
 
 
-class Sidecar:
+class Snapshot:
     """A loaded snapshot: ``search`` ranks passage ids by BM25, ``nearest`` by cosine
     similarity, ``get`` returns passages, all as of the ingest named by ``stamp``."""
 
@@ -179,28 +179,28 @@ class Sidecar:
 
 def build(
     passages: Sequence[Passage], columns: Columns, stamp: str, vectors: np.ndarray
-) -> Sidecar:
+) -> Snapshot:
     """Index ``passages`` (aligned with ``columns`` and the rows of ``vectors``) in memory."""
     import bm25s
 
     model = bm25s.BM25(k1=K1, b=B)
     if passages:
         model.index(tokenize([p.embedding_text() for p in passages]), show_progress=False)
-    return Sidecar(model, columns, stamp, vectors, passages)
+    return Snapshot(model, columns, stamp, vectors, passages)
 
 
-def save(sidecar: Sidecar, root: Path, name: str) -> None:
-    """Write ``sidecar`` under ``root`` and make it current, atomically."""
-    folder = root / f"{name}.{sidecar.stamp}.{os.getpid()}"
+def save(snapshot: Snapshot, root: Path, name: str) -> None:
+    """Write ``snapshot`` under ``root`` and make it current, atomically."""
+    folder = root / f"{name}.{snapshot.stamp}.{os.getpid()}"
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    if len(sidecar):
-        sidecar.model.save(str(folder), show_progress=False)
-    np.save(folder / "vectors.npy", sidecar.vectors)
-    rows = [asdict(sidecar.passages[pid]) for pid in sidecar.columns.ids]
+    if len(snapshot):
+        snapshot.model.save(str(folder), show_progress=False)
+    np.save(folder / "vectors.npy", snapshot.vectors)
+    rows = [asdict(snapshot.passages[pid]) for pid in snapshot.columns.ids]
     (folder / "passages.json").write_text(json.dumps(rows), encoding="utf-8")
-    meta = {"stamp": sidecar.stamp, **sidecar.columns.__dict__}
+    meta = {"stamp": snapshot.stamp, **snapshot.columns.__dict__}
     (folder / "columns.json").write_text(json.dumps(meta), encoding="utf-8")
     pointer = root / f"{name}.current"
     tmp = root / f"{name}.current.{os.getpid()}"
@@ -230,8 +230,8 @@ def _folders(root: Path, name: str) -> list[Path]:
     return [p for p in root.glob(f"{name}.*.*") if p.is_dir() and shape.fullmatch(p.name)]
 
 
-def load(root: Path, name: str) -> Sidecar | None:
-    """The current sidecar under ``root``, or None when there is none (or it is damaged)."""
+def load(root: Path, name: str) -> Snapshot | None:
+    """The current snapshot under ``root``, or None when there is none (or it is damaged)."""
     import bm25s
 
     try:
@@ -247,4 +247,4 @@ def load(root: Path, name: str) -> Sidecar | None:
         return None
     if len(vectors) != len(columns.ids) or not (folder / "passages.json").is_file():
         return None
-    return Sidecar(model, columns, stamp, vectors, folder / "passages.json")
+    return Snapshot(model, columns, stamp, vectors, folder / "passages.json")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rag.embed.base import settle
+from rag.index.chroma import has_collection, location, open_client
+from rag.index.records import fingerprint
+from rag.index.store import Store
 from rag.settings import Settings
-from rag.index.store import Store, fingerprint, has_collection, location, open_client
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:

@@ -6,16 +6,16 @@ upserted (ids are content-derived, so repeating a step is harmless) and stale on
 deleted, records marked done. A run killed at any point leaves pending records that
 the next run finishes, so no passage is duplicated or orphaned.
 
-The BM25 sidecar follows the collection: the stamp is cleared before any change and the
-sidecar rebuilt under a new stamp after it, so a run killed midway leaves no stamp and
-the next run (or any reader) rebuilds the sidecar.
+The snapshot follows the collection: the stamp is cleared before any change and the
+snapshot rebuilt under a new stamp after it, so a run killed midway leaves no stamp and
+the next run (or any reader) rebuilds the snapshot.
 
 An article id belongs to one file: the file the index has it from, while that file still
 holds it, else the first file (in sorted order) that claims it; another file claiming it
 fails with one line naming the owner, and the owner's article is left as it is.
 
 A rebuild writes a new generation of the index and publishes it when it is complete
-(``rag/generations.py``): until then questions use the index as it was.
+(``rag/index/generations.py``): until then questions use the index as it was.
 """
 
 from __future__ import annotations
@@ -32,15 +32,18 @@ from typing import Any
 
 from tqdm import tqdm
 
-from rag.ingest.readers import SUFFIXES, SourceFile, discover, read_file, source_name
-from rag.embed.base import Embedder, Vectors, create_embedder
+from rag.embed.base import Embedder, Vectors
+from rag.embed.factory import create_embedder
 from rag.errors import disk_full_named
+from rag.index.open import open_index
+from rag.index.records import ArticleRecord, SourceRecord
+from rag.index.store import Store
 from rag.ingest.injection import article_warnings
 from rag.ingest.prefetch import prefetch
 from rag.ingest.quiet import quiet
-from rag.settings import Settings
+from rag.ingest.readers import SUFFIXES, SourceFile, discover, read_file, source_name
 from rag.ingest.split import Splitter
-from rag.index.store import ArticleRecord, SourceRecord, Store, open_rebuild, open_store
+from rag.settings import Settings
 from rag.types import Article, FileError, Passage
 
 
@@ -121,8 +124,7 @@ class Ingestor:
     ) -> Ingestor:
         """An ingestor on the index and embedder that ``settings`` select; with ``rebuild``,
         on a new generation of the index that questions use once the run completes."""
-        store = open_rebuild(settings) if rebuild else open_store(settings)
-        settings = store.settings or settings
+        store, settings = open_index(settings, rebuild)
         return cls(settings, store, lambda: create_embedder(settings), progress)
 
     @classmethod
@@ -156,7 +158,7 @@ class Ingestor:
                 self._apply(plan, report)
             self._remove(plan, report)
             if self.store.stamp() is None:
-                self.store.refresh_sidecar()
+                self.store.refresh_snapshot()
             self.store.put_sources(plan.complete_sources)
             self.store.publish()
             report.passages = self.store.count()

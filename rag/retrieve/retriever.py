@@ -8,103 +8,19 @@ node wrappers, and it cannot push our filters into BM25; fusion is a few lines h
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from rag.embed.base import Embedder
-from rag.index.snapshot import Sidecar
+from rag.index.snapshot import Snapshot
 from rag.index.store import Store
+from rag.retrieve.collapse import collapse
+from rag.retrieve.fusion import Fusion, convex, rrf
 from rag.settings import Settings
 from rag.types import Filters, Hit, Passage
 
-_WORD = re.compile(r"\w+")
-SHINGLE = 5
-
-
 Scored = Sequence[tuple[str, float]]
-
-
-@dataclass(frozen=True)
-class Fusion:
-    """How the two rankings are combined.
-
-    ``rrf``: weighted reciprocal rank fusion of the two rankings. ``convex``: a weighted sum
-    of both scores of every candidate (its cosine similarity and its BM25 score, each
-    min-max normalised over the candidates), as compared by Bruch et al. (2022).
-    """
-
-    mode: str = "convex"
-    rrf_k: float = 60.0
-    bm25_weight: float = 1.0
-    dense_weight: float = 1.0
-
-
-def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: float) -> dict[str, float]:
-    """Weighted reciprocal rank fusion: sum of weight / (k + rank) over the rankings."""
-    scores: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, pid in enumerate(ranking, start=1):
-            scores[pid] = scores.get(pid, 0.0) + weight / (k + rank)
-    return scores
-
-
-def minmax(scores: dict[str, float]) -> dict[str, float]:
-    """Scores rescaled to [0, 1] (all 1.0 when they are equal)."""
-    if not scores:
-        return {}
-    low, high = min(scores.values()), max(scores.values())
-    span = high - low
-    return {pid: (score - low) / span if span > 0 else 1.0 for pid, score in scores.items()}
-
-
-def convex(sides: Sequence[dict[str, float]], weights: Sequence[float]) -> dict[str, float]:
-    """Weighted sum of min-max normalised scores; every side scores the same candidates."""
-    fused: dict[str, float] = {}
-    for scores, weight in zip(sides, weights, strict=True):
-        for pid, value in minmax(scores).items():
-            fused[pid] = fused.get(pid, 0.0) + weight * value
-    return fused
-
-
-def shingles(text: str) -> set[tuple[str, ...]]:
-    """Overlapping runs of ``SHINGLE`` lower-cased words (the whole text when shorter)."""
-    words = _WORD.findall(text.lower())
-    if len(words) <= SHINGLE:
-        return {tuple(words)}
-    return set(zip(*(words[i:] for i in range(SHINGLE)), strict=False))
-
-
-def overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
-    """Share of the smaller passage's shingles found in the other (1.0: one contains the other)."""
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
-
-
-def collapse(hits: Sequence[Hit], k: int, threshold: float) -> list[Hit]:
-    """The first ``k`` hits that are not near-duplicates of a better one; duplicates become
-    the better hit's ``also_in``."""
-    kept: list[Hit] = []
-    kept_shingles: list[set[tuple[str, ...]]] = []
-    for hit in hits:
-        these = shingles(hit.passage.text)
-        twin = next(
-            (i for i, other in enumerate(kept_shingles) if overlap(these, other) >= threshold),
-            None,
-        )
-        if twin is not None:
-            best = kept[twin]
-            kept[twin] = Hit(
-                best.passage, best.score, best.dense_rank, best.bm25_rank,
-                (*best.also_in, hit.passage),
-            )  # fmt: skip
-        elif len(kept) < k:
-            kept.append(hit)
-            kept_shingles.append(these)
-    return kept
 
 
 class Retriever:
@@ -119,16 +35,16 @@ class Retriever:
         self.fusion = Fusion(
             mode=settings.fusion, rrf_k=settings.rrf_k, bm25_weight=settings.bm25_weight
         )
-        self._sidecar: Sidecar | None = None
+        self._snapshot: Snapshot | None = None
 
     def refresh(self) -> None:
         """Forget the loaded snapshot; the next question loads the current one."""
-        self._sidecar = None
+        self._snapshot = None
 
-    def snapshot(self) -> Sidecar:
+    def snapshot(self) -> Snapshot:
         """The passages to answer one question from: as of the last complete ingest."""
-        self._sidecar = self.store.sidecar(self._sidecar)
-        return self._sidecar
+        self._snapshot = self.store.snapshot(self._snapshot)
+        return self._snapshot
 
     def dense(self, query: str, n: int, filters: Filters | None = None) -> list[Passage]:
         """The ``n`` passages nearest to the query's embedding."""
@@ -181,7 +97,7 @@ class Retriever:
 
     def convex_scores(
         self,
-        snapshot: Sidecar,
+        snapshot: Snapshot,
         vector: np.ndarray,
         dense: Scored,
         bm25_scores: np.ndarray | None,
