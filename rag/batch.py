@@ -5,8 +5,9 @@ Input: ``.jsonl`` (``id``, ``question``, optional ``outlet``/``outlets``, ``arti
 ``articles``, ``since``, ``until``, ``k``), ``.csv`` (the same columns; several outlets or
 articles separated by ``;``) or ``.txt`` (one question per line, ids ``line-N``). An id
 used on several lines is one failed question naming them; the others are answered.
-Output: ``.jsonl`` (the whole ``Answer`` with its ``id`` per line; a failed question as
-``id``, ``question``, ``error``) or ``.csv`` (id, question, answer, sources, mode,
+Output: ``.jsonl`` (the whole ``Answer`` with its ``id`` per line, its ``fallback`` when
+the offline answerer stood in for a failed LLM; a failed question as ``id``, ``question``,
+``error``) or ``.csv`` (id, question, answer, sources, mode,
 unsupported, error; a cell a spreadsheet would take for a formula starts with ``'``).
 Questions whose answer is already in the output are skipped; failed ones are tried again,
 and the output keeps the last result of each id.
@@ -31,7 +32,7 @@ from tqdm import tqdm
 
 from rag.errors import RagError
 from rag.pipeline import Pipeline, checked_filters, checked_k
-from rag.types import Answer, Filters, Passage, Sentence, Source
+from rag.types import Answer, Filters
 
 CSV_COLUMNS = ["id", "question", "answer", "sources", "mode", "unsupported", "error"]
 QUESTION_TYPES = (".jsonl", ".csv", ".txt")
@@ -60,6 +61,8 @@ class BatchReport:
     failed: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    #: "id: why" of each question the offline answerer answered because the LLM failed.
+    warnings: list[str] = field(default_factory=list)
 
     def line(self, output: Path) -> str:
         return (
@@ -242,7 +245,7 @@ def _json_lines(text: str) -> Iterator[Any]:
 def answer_record(qid: str, answer: Answer, as_csv: bool) -> dict[str, Any]:
     """What the output holds for an answered question."""
     if not as_csv:
-        return {"id": qid, **dataclasses.asdict(answer)}
+        return {"id": qid, **answer.to_dict()}
     sources = "; ".join(
         f"[{s.number}] {s.passage.metadata.get('title') or s.passage.article_id}"
         for s in answer.sources
@@ -250,35 +253,6 @@ def answer_record(qid: str, answer: Answer, as_csv: bool) -> dict[str, Any]:
     unsupported = len(answer.unsupported) if answer.answered else 0
     return {"id": qid, "question": answer.question, "answer": answer.text, "sources": sources,
             "mode": answer.mode, "unsupported": unsupported}  # fmt: skip
-
-
-def answer_of(record: dict[str, Any]) -> Answer:
-    """The ``Answer`` a .jsonl answer record holds (the inverse of ``answer_record``);
-    ValueError when the record is not a whole answer."""
-    try:
-        fields = {f.name: record[f.name] for f in dataclasses.fields(Answer) if f.name in record}
-        sentences = tuple(_sentence(item) for item in fields.pop("sentences"))
-        sources = tuple(_source(item) for item in fields.pop("sources"))
-        retrieved = tuple(Passage(**item) for item in fields.pop("retrieved", ()))
-        removed = tuple(fields.pop("removed_citations", ()))
-        warnings = tuple(fields.pop("warnings", ()))
-        return Answer(**fields, sentences=sentences, sources=sources, retrieved=retrieved,
-                      removed_citations=removed, warnings=warnings)  # fmt: skip
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"not a whole answer ({type(exc).__name__}: {exc})") from None
-
-
-def _sentence(item: dict[str, Any]) -> Sentence:
-    return Sentence(**{**item, "citations": tuple(item["citations"]),
-                       "citation_support": tuple(item.get("citation_support", ()))})  # fmt: skip
-
-
-def _source(item: dict[str, Any]) -> Source:
-    spans = tuple((int(a), int(b)) for a, b in item.get("spans", ()))
-    also_in = tuple(Passage(**p) for p in item.get("also_in", ()))
-    pages = tuple(int(page) for page in item.get("pages", ()))
-    warning = str(item.get("warning", ""))
-    return Source(item["number"], Passage(**item["passage"]), spans, also_in, pages, warning)
 
 
 # running ---------------------------------------------------------------------------
@@ -328,6 +302,8 @@ def _answerer(
         output.append(answer_record(item.id, result, output.csv))
         with lock:
             report.answered += 1
+            if result.fallback:
+                report.warnings.append(f"{item.id}: {result.fallback}")
 
     return answer
 

@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ask(commands)
     add_batch(commands)
     add_eval(commands)
+    serve_arguments(commands.add_parser("serve", help=SERVE_HELP, description=SERVE_DESCRIPTION))
     articles = commands.add_parser(
         "articles",
         help="list the indexed articles with their ids",
@@ -79,6 +80,10 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
         return run_eval(settings, args)
     if args.command == "articles":
         return run_articles(settings, args)
+    if args.command == "serve":
+        from rag.app.server import serve  # Gradio and the app only for this command
+
+        return serve(settings, args.host, args.port)
     return run_stats(settings, args)
 
 
@@ -86,6 +91,20 @@ def say(text: str, err: bool = False, keep: Sequence[str] = (), end: str = "\n")
     """Print ``text`` with its control characters escaped (``rag/terminal.py``): article
     text, titles and file names never act on the reader's terminal."""
     print(shown(text, keep), file=sys.stderr if err else sys.stdout, end=end)
+
+
+SERVE_HELP = "chat with the corpus in a browser"
+SERVE_DESCRIPTION = (
+    "Chat with the corpus in a browser. Listens on 127.0.0.1 unless told otherwise; "
+    "beyond this machine it requires the login in RAG_AUTH (user:password). Builds the "
+    "index from RAG_CORPUS_DIR first when it is empty."
+)
+
+
+def serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``rag serve``, which ``python app.py`` takes too."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=7860, help="port to listen on")
 
 
 def run_ingest(settings: Settings, args: argparse.Namespace) -> int:
@@ -137,17 +156,19 @@ def add_ask(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 
 
 def run_ask(settings: Settings, args: argparse.Namespace) -> int:
-    """``rag ask``: the answer and its sources; exit 0 even when the corpus cannot answer."""
-    import dataclasses
-
+    """``rag ask``: the answer and its sources; exit 0 even when the corpus cannot answer,
+    or when the LLM failed and the offline answerer stood in (a warning on standard error)."""
     from rag.pipeline import Pipeline, checked_filters, checked_k
     from rag.present.render import COLOR_MARKS, render_answer
 
     checked_k(args.k, "--k")
     filters = checked_filters(args.outlet, args.article, args.since, args.until, prefix="--")
-    answer = Pipeline.from_settings(settings).ask(args.question, filters=filters, k=args.k)
+    pipeline = Pipeline.from_settings(settings, fallback=True)
+    answer = pipeline.ask(args.question, filters=filters, k=args.k)
+    if answer.fallback:
+        say(f"warning: {answer.fallback}", err=True)
     if args.json:
-        say(json.dumps(dataclasses.asdict(answer), indent=2, ensure_ascii=False))
+        say(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
     else:
         color = sys.stdout.isatty()
         say(render_answer(answer, color=color), keep=COLOR_MARKS if color else ())
@@ -183,8 +204,10 @@ def run_batch(settings: Settings, args: argparse.Namespace) -> int:
     at_least(args.workers, 1, "--workers")
     questions = read_questions(args.questions)
     output = AnswerFile(args.output)
-    pipeline = Pipeline.from_settings(settings)
+    pipeline = Pipeline.from_settings(settings, fallback=True)
     report = answer_all(pipeline, questions, output, args.workers, args.progress)
+    for warning in report.warnings:
+        say(f"warning: {warning}", err=True)
     for error in report.errors:
         say(f"error: {error}", err=True)
     say(json.dumps(dataclasses.asdict(report)) if args.json else report.line(args.output))
@@ -247,14 +270,13 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     from rag.evaluate.run import EvalOptions, evaluate
 
     if args.compare:
-        a, b = (load_report(path) for path in args.compare)
+        first, second = (load_report(path) for path in args.compare)
         if args.json:
+            a, b = first.to_dict(), second.to_dict()
             picked = ("gold", "judge", "totals")
-            say(
-                json.dumps({"a": {k: a.get(k) for k in picked}, "b": {k: b.get(k) for k in picked}})
-            )
+            say(json.dumps({"a": {k: a[k] for k in picked}, "b": {k: b[k] for k in picked}}))
         else:
-            say(compare(a, b, [str(path) for path in args.compare]), end="")
+            say(compare(first, second, [str(path) for path in args.compare]), end="")
         return 0
     if args.gold is None:
         raise RagError("rag eval needs a GOLD file (or --compare A.json B.json)")
@@ -263,16 +285,16 @@ def run_eval(settings: Settings, args: argparse.Namespace) -> int:
     options = EvalOptions(args.gold, out, args.answers, args.judge, args.workers,
                           args.progress, args.fresh)  # fmt: skip
     report = evaluate(settings, options)
-    for row in report["questions"]:
-        if row["error"]:
-            say(f"error: {row['id']}: {row['error']}", err=True)
+    for row in report.questions:
+        if row.error:
+            say(f"error: {row.id}: {row.error}", err=True)
     if args.json:
-        keys = ("gold", "answers", "judge", "answerer", "totals")
-        say(json.dumps({**{k: report[k] for k in keys}, "reports": str(out)}))
+        data, keys = report.to_dict(), ("gold", "answers", "judge", "answerer", "totals")
+        say(json.dumps({**{k: data[k] for k in keys}, "reports": str(out)}))
     else:
         say(text_table(report))
         say(f"\nreports: {out / 'report.md'}, {out / 'report.html'}, {out / 'report.json'}")
-    return 1 if report["totals"]["failed"] else 0
+    return 1 if report.totals.failed else 0
 
 
 #: What ``rag articles`` shows of each article, in order.
@@ -281,15 +303,15 @@ ARTICLE_KEYS = ("id", "outlet", "published", "passages", "title")
 
 def run_articles(settings: Settings, args: argparse.Namespace) -> int:
     """``rag articles``: every indexed article, by id; an empty index lists none."""
+    from rag.index.chroma import has_collection, location, open_client
     from rag.index.library import list_articles
-    from rag.index.store import Store, has_collection, location, open_client
+    from rag.index.store import Store
 
     client = open_client(settings)
     rows = []
     if has_collection(client, settings.collection):
         rows = list_articles(Store(client, settings.collection, None))
-    keys = ("title", "outlet", "published", "passages", "id")  # library.COLUMNS' order
-    found = [dict(zip(keys, row, strict=True)) for row in rows]
+    found = [{**vars(row), "id": row.article_id} for row in rows]
     articles = [
         {key: row[key] if row[key] != "" else None for key in ARTICLE_KEYS} for row in found
     ]

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from rag.answer.base import Answerer, History
 from rag.answer.factory import create_answerer
 from rag.answer.prompts import CANNOT_ANSWER
-from rag.errors import RagError
+from rag.errors import LLMError, RagError
 from rag.ingest.injection import screened
 from rag.settings import Settings
 from rag.types import Answer, Filters, Hit
@@ -36,6 +36,8 @@ MAX_QUESTION = 2000
 MAX_K = 50
 #: Most values of the index listed when a filter names none of them.
 LISTED = 8
+#: How a fallback answer's note ends, after the LLM's error.
+OFFLINE_INSTEAD = "answered offline instead."
 
 
 def clean_question(question: str) -> str:
@@ -174,8 +176,19 @@ def describe(filters: Filters) -> str:
     return " and ".join(parts)
 
 
+def fallback_note(exc: LLMError) -> str:
+    """The one-line warning of an answer the offline answerer gave because the LLM failed."""
+    return f"{exc}; {OFFLINE_INSTEAD}"
+
+
 class Pipeline:
-    """Everything needed to answer questions from one index."""
+    """Everything needed to answer questions from one index.
+
+    With ``fallback``, an LLM that fails (``LLMError``) is not the end of a question: the
+    offline answerer answers it instead, and the answer's ``fallback`` says why (the app,
+    ``rag ask`` and ``rag batch`` answer so; ``rag eval`` does not, so as not to score
+    one answerer's answers as another's).
+    """
 
     def __init__(
         self,
@@ -183,29 +196,32 @@ class Pipeline:
         retriever: Retriever,
         answerer: Answerer,
         scorer: SupportScorer,
+        fallback: bool = False,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.answerer = answerer
         self.scorer = scorer
+        self.fallback = fallback
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Pipeline:
+    def from_settings(cls, settings: Settings | None = None, fallback: bool = False) -> Pipeline:
         """A pipeline on the index, embedder and answerer that ``settings`` select."""
         from rag.check.support import SupportScorer
-        from rag.embed.base import create_embedder
-        from rag.index.store import location, open_store
+        from rag.embed.factory import create_embedder
+        from rag.index.chroma import location
+        from rag.index.open import open_index
         from rag.retrieve.retriever import Retriever
 
         settings = settings or Settings()
-        store = open_store(settings)
+        store, settings = open_index(settings)
         if store.count() == 0:
             raise RagError(f"the index at {location(settings)} is empty; run `rag ingest` first")
-        settings = store.settings or settings
         embedder = create_embedder(settings, light=True)
         scorer = SupportScorer(embedder)
         retriever = Retriever(store, embedder, settings)
-        return cls(settings, retriever, create_answerer(settings, scorer.embed), scorer)
+        answerer = create_answerer(settings, scorer.embed)
+        return cls(settings, retriever, answerer, scorer, fallback)
 
     def offline(self) -> Pipeline:
         """The same index with the extractive answerer (when an LLM endpoint fails)."""
@@ -235,7 +251,25 @@ class Pipeline:
         k: int | None = None,
     ) -> Iterator[str | Answer]:
         """The answer's raw text in pieces as the answerer writes them, then the checked
-        ``Answer`` (whose text is renumbered and may differ from the pieces)."""
+        ``Answer`` (whose text is renumbered and may differ from the pieces).
+
+        With ``fallback``, an LLM that fails, before or while it writes, is followed by the
+        offline answer alone (no pieces of its own), its ``fallback`` naming the failure."""
+        try:
+            yield from self._stream(question, history, filters, k)
+        except LLMError as exc:
+            if not self.fallback:
+                raise
+            answer = self.offline().ask(question, history, filters, k)
+            yield dataclasses.replace(answer, fallback=fallback_note(exc))
+
+    def _stream(
+        self,
+        question: str,
+        history: History,
+        filters: Filters | None,
+        k: int | None,
+    ) -> Iterator[str | Answer]:
         clock = Clock()
         question = clean_question(question)
         k = checked_k(k)

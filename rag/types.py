@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Article metadata fields, in the order they are shown and stored.
 METADATA_FIELDS = ("title", "outlet", "author", "published", "url", "language", "translated_from")
@@ -199,7 +201,49 @@ class Answer:
     #: retrieved passage, that holds text addressed to an AI model (``rag.ingest.injection``).
     warnings: tuple[str, ...] = ()
 
+    #: Why the offline answerer stood in for the LLM (its error, then "answered offline
+    #: instead"); empty when it did not. Left out of ``to_dict`` when empty.
+    fallback: str = ""
+
     @property
     def unsupported(self) -> tuple[Sentence, ...]:
         """Sentences the citation check could not back with their sources."""
         return tuple(s for s in self.sentences if not s.supported)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer as JSON-ready data (what ``rag ask --json``, ``rag batch`` and the
+        app's API give); ``from_dict`` reads it back."""
+        data = dataclasses.asdict(self)
+        if not self.fallback:
+            del data["fallback"]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The ``Answer`` that ``to_dict`` (or a JSON record of it) holds; keys that are no
+        field (a batch record's ``id``) are ignored. ValueError when it is not a whole answer."""
+        try:
+            names = {f.name for f in dataclasses.fields(cls)}
+            fields = {name: value for name, value in data.items() if name in names}
+            sentences = tuple(_sentence(item) for item in fields.pop("sentences"))
+            sources = tuple(_source(item) for item in fields.pop("sources"))
+            retrieved = tuple(Passage(**item) for item in fields.pop("retrieved", ()))
+            removed = tuple(fields.pop("removed_citations", ()))
+            warnings = tuple(fields.pop("warnings", ()))
+            return cls(**fields, sentences=sentences, sources=sources, retrieved=retrieved,
+                       removed_citations=removed, warnings=warnings)  # fmt: skip
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError(f"not a whole answer ({type(exc).__name__}: {exc})") from None
+
+
+def _sentence(item: dict[str, Any]) -> Sentence:
+    return Sentence(**{**item, "citations": tuple(item["citations"]),
+                       "citation_support": tuple(item.get("citation_support", ()))})  # fmt: skip
+
+
+def _source(item: dict[str, Any]) -> Source:
+    spans = tuple((int(a), int(b)) for a, b in item.get("spans", ()))
+    also_in = tuple(Passage(**p) for p in item.get("also_in", ()))
+    pages = tuple(int(page) for page in item.get("pages", ()))
+    warning = str(item.get("warning", ""))
+    return Source(item["number"], Passage(**item["passage"]), spans, also_in, pages, warning)

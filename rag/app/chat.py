@@ -12,7 +12,6 @@ corpus only when all of it was read and ingested: one that fails is removed and 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -22,7 +21,7 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import LLMError, RagError, StoreError
+from rag.errors import RagError, StoreError
 from rag.pipeline import Pipeline, checked_filters, checked_k
 from rag.present.html import (
     Turn,
@@ -64,15 +63,15 @@ class ChatApp:
         with self._opening:
             if self._pipeline is None:
                 self.store()  # Chroma's client made under the lock; the pipeline reuses it
-                self._pipeline = Pipeline.from_settings(self.settings)
+                self._pipeline = Pipeline.from_settings(self.settings, fallback=True)
             return self._pipeline
 
     def store(self) -> Store:
         """The index of the settings, opened under ``STORE_OPENING``."""
-        from rag.index.store import open_store
+        from rag.index.open import open_index
 
         with STORE_OPENING:
-            return open_store(self.settings)
+            return open_index(self.settings)[0]
 
     def warm_up(self) -> None:
         """Open the pipeline and run one question through the encoder in the background,
@@ -105,15 +104,10 @@ class ChatApp:
             top = checked_k(k)
             chosen = names(outlets, "outlets"), names(articles, "articles")
             filters = checked_filters(*chosen, since, until)
-            pipeline = self.pipeline()
-            try:
-                answer, warning = pipeline.ask(question, [], filters, top), ""
-            except LLMError as exc:
-                answer = pipeline.offline().ask(question, [], filters, top)
-                warning = f"{exc}; answered offline instead."
+            answer = self.pipeline().ask(question, [], filters, top)
         except RagError as exc:
             raise gr.Error(str(exc)) from None
-        return {**dataclasses.asdict(answer), "warning": warning}
+        return {**answer.to_dict(), "warning": answer.fallback}
 
     def respond(
         self,
@@ -135,7 +129,7 @@ class ChatApp:
         try:
             filters, top = checked_filters(outlets, articles, since, until), checked_k(k)
             history = [m for t in turns for m in exchange(t.answer)]
-            answer, warning = yield from self._stream(question, chat, turns, history, filters, top)
+            answer = yield from self._stream(question, chat, turns, history, filters, top)
         except RagError as exc:
             note = f'<p class="error">{escape(str(exc))}</p>'
             yield [*chat, {"role": "assistant", "content": note}], gr.skip(), turns, ""
@@ -143,6 +137,7 @@ class ChatApp:
         turn = Turn(answer, filters, top or self.pipeline().settings.top_k, asked)
         turns = [*turns, turn]
         shown = answer_html(answer, len(turns))
+        warning = answer.fallback
         shown = (f'<p class="error">{escape(warning)}</p>' if warning else "") + shown
         yield [*chat, {"role": "assistant", "content": shown}], self.sources(turns), turns, ""
 
@@ -154,27 +149,23 @@ class ChatApp:
         history: list[Message],
         filters: Filters,
         top: int | None,
-    ) -> Generator[Step, None, tuple[Answer, str]]:
-        """Partial answers as the answerer writes; returns the answer and a warning (the LLM
-        failed and the extractive answerer stood in)."""
+    ) -> Generator[Step, None, Answer]:
+        """Partial answers as the answerer writes; returns the answer (the offline one, its
+        ``fallback`` saying why, when the LLM failed)."""
         import gradio as gr
 
-        pipeline, text = self.pipeline(), ""
-        try:
-            for item in pipeline.stream(question, history, filters, top):
-                if isinstance(item, Answer):
-                    return item, ""
-                text += item
-                partial = {"role": "assistant", "content": escape(text) + " …"}
-                yield [*chat, partial], gr.skip(), turns, ""
-        except LLMError as exc:
-            offline = pipeline.offline().ask(question, history, filters, top)
-            return offline, f"{exc}; answered offline instead."
+        text = ""
+        for item in self.pipeline().stream(question, history, filters, top):
+            if isinstance(item, Answer):
+                return item
+            text += item
+            partial = {"role": "assistant", "content": escape(text) + " …"}
+            yield [*chat, partial], gr.skip(), turns, ""
         raise RagError("the answer ended without a result")
 
     def sources(self, turns: Sequence[Turn]) -> str:
         """The sources panel: every answer's cards, the last answer's shown."""
-        from rag.index.library import whole_articles
+        from rag.app.library import whole_articles
 
         store = self.pipeline().retriever.store
         ids = [s.passage.article_id for t in turns for s in t.answer.sources]
@@ -200,7 +191,7 @@ class ChatApp:
     def choices(self) -> tuple[list[str], list[tuple[str, str]], list[list[Any]]]:
         """What the index holds now: outlets and (label, id) articles to filter by, and the
         library's rows."""
-        from rag.index.library import article_choices, outlet_choices
+        from rag.app.library import article_choices, outlet_choices
 
         rows = self.library()
         return outlet_choices(rows), article_choices(rows), rows
@@ -208,9 +199,10 @@ class ChatApp:
     # library ------------------------------------------------------------------------
 
     def library(self) -> list[list[Any]]:
+        from rag.app.library import table_rows
         from rag.index.library import list_articles
 
-        return list_articles(self.store())
+        return table_rows(list_articles(self.store()))
 
     def ingest(self, files: Sequence[Any] | None) -> tuple[str, list[list[Any]]]:
         """Copy uploads into the corpus, ingest them, and report on every file, one line
@@ -224,7 +216,7 @@ class ChatApp:
     def _accept(self, files: Sequence[Any]) -> tuple[list[str], list[Path]]:
         """The uploads copied into the corpus whose every part reads, and a line for each
         refused one (removed again when it was copied)."""
-        from rag.index.library import accept_upload, upload_problem
+        from rag.ingest.uploads import accept_upload, upload_problem
 
         lines, accepted = [], []
         folder = self.settings.corpus_dir / UPLOADS
@@ -248,9 +240,9 @@ class ChatApp:
     def _ingest(self, accepted: Sequence[Path]) -> list[str]:
         """Ingest the accepted uploads; a line for each, and those the ingest names as
         failed removed."""
-        from rag.index.library import failures_of, problem_line
         from rag.index.sync import Ingestor
         from rag.ingest.readers import source_name
+        from rag.ingest.uploads import failures_of, problem_line
 
         try:
             report = Ingestor.sync(self.settings, accepted, progress=True, wait=UPLOAD_WAIT)

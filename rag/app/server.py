@@ -1,4 +1,5 @@
-"""Launch the web UI: ``python app.py [--host HOST] [--port PORT]``.
+"""Launch the web UI: ``rag serve [--host HOST] [--port PORT]`` (or ``python app.py``, the
+same options, defined once in ``rag.cli.serve_arguments``).
 
 Listens on 127.0.0.1 unless told otherwise; beyond this machine it requires the login
 in RAG_AUTH (user:password), whose wrong guesses lock their address out for a while
@@ -20,9 +21,10 @@ LOCAL = ("127.0.0.1", "localhost", "::1")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Chat with the corpus in a browser.")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=7860, help="port to listen on")
+    from rag.cli import SERVE_DESCRIPTION, serve_arguments
+
+    parser = argparse.ArgumentParser(description=SERVE_DESCRIPTION)
+    serve_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -64,31 +66,37 @@ def launch_options(settings: Settings, auth: tuple[str, str] | None) -> dict[str
 
 def ensure_index(settings: Settings) -> None:
     """Ingest the corpus folder when the index holds nothing yet."""
-    from rag.index.store import open_store
+    from rag.index.open import open_index
     from rag.index.sync import Ingestor
 
-    if open_store(settings).count() == 0 and settings.corpus_dir.is_dir():
+    if open_index(settings)[0].count() == 0 and settings.corpus_dir.is_dir():
         print(f"building the index from {settings.corpus_dir}/ …", flush=True)
         print(Ingestor.sync(settings, [settings.corpus_dir]).line(), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python app.py``: exit 2 when the settings or the index refuse to serve."""
     args = parse(argv)
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     try:
-        settings = load_settings()
-        auth = login(settings, args.host)
-        ensure_index(settings)
-        from rag.app.layout import create_app
-
-        blocks = create_app(settings)
+        return serve(load_settings(), args.host, args.port)
     except RagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    where = f"http://{args.host}:{args.port}"
+
+
+def serve(settings: Settings, host: str, port: int) -> int:
+    """Serve the app on ``host``:``port`` until stopped (``rag serve``, ``python app.py``);
+    RagError, before it listens, when it may not or cannot."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    auth = login(settings, host)
+    ensure_index(settings)
+    from rag.app.layout import create_app
+
+    blocks = create_app(settings)
+    where = f"http://{host}:{port}"
     guard = "; login required (RAG_AUTH)" if auth else " (this machine only)"
     print(f"rag: serving {where}{guard}", flush=True)
-    blocks.launch(server_name=args.host, server_port=args.port, **launch_options(settings, auth))
+    blocks.launch(server_name=host, server_port=port, **launch_options(settings, auth))
     return 0
 
 

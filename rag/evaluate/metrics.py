@@ -20,6 +20,7 @@ that failed are counted as such and left out of every average.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from statistics import fmean
@@ -112,6 +113,13 @@ class QuestionResult:
                     problems=self.problems)  # fmt: skip
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> QuestionResult:
+        """The record ``to_dict`` wrote (its derived figures worked out again); a field a
+        report written before it existed lacks takes its default."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in names})
+
 
 def score_answer(item: GoldItem, answer: Answer, judge: Judge) -> QuestionResult:
     """``answer`` measured against ``item``, citations judged by ``judge``."""
@@ -187,29 +195,64 @@ class Premise:
         return not self.without(i).entails(sentence, judge)
 
 
-def totals(results: Sequence[QuestionResult]) -> dict[str, Any]:
+def metric(label: str) -> Any:
+    """A field of ``Totals`` that is a metric, with how it reads in a report."""
+    return field(default=None, metadata={"label": label})
+
+
+@dataclass(frozen=True)
+class Totals:
     """The run's figures: counts, then each metric averaged where it applies (None where
-    no question it applies to was scored)."""
+    no question it applies to was scored). A metric is a field made with ``metric`` (in
+    the order reports show them) and its figure in ``totals``: nothing else lists them."""
+
+    questions: int = 0
+    answerable: int = 0
+    unanswerable: int = 0
+    failed: int = 0
+    k: int = 0
+    recall_at_k: float | None = metric("Retrieval recall@k of gold quotes")
+    mrr: float | None = metric("Retrieval MRR (first passage holding a gold quote)")
+    citation_recall: float | None = metric("Citation recall (ALCE)")
+    citation_precision: float | None = metric("Citation precision (ALCE)")
+    citation_correct: float | None = metric("Answers citing a gold passage")
+    unanswerable_refused: float | None = metric("Unanswerable questions refused")
+    answerable_refused: float | None = metric(
+        "Answerable questions wrongly refused (lower is better)"
+    )
+    keyword_accuracy: float | None = metric("Answer keywords found")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Totals:
+        """The totals of a report (one written before a metric existed lacks it: None)."""
+        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
+
+
+def totals(results: Sequence[QuestionResult]) -> Totals:
+    """The run's figures over ``results``."""
     scored = [r for r in results if r.scored]
     answerable = [r for r in scored if r.answerable]
     unanswerable = [r for r in scored if not r.answerable]
     with_quotes = [r for r in scored if r.quotes]
     with_keywords = [r for r in scored if r.keywords]
-    return {
-        "questions": len(results),
-        "answerable": sum(r.answerable for r in results),
-        "unanswerable": sum(not r.answerable for r in results),
-        "failed": len(results) - len(scored),
-        "k": max((r.retrieved for r in scored), default=0),
-        "recall_at_k": _mean(r.quotes_retrieved / r.quotes for r in with_quotes),
-        "mrr": _mean(1 / r.gold_rank if r.gold_rank else 0.0 for r in with_quotes),
-        "citation_recall": _mean(r.citation_recall for r in scored),
-        "citation_precision": _mean(r.citation_precision for r in scored),
-        "citation_correct": _mean(bool(r.cites_gold) for r in answerable),
-        "unanswerable_refused": _mean(r.refused for r in unanswerable),
-        "answerable_refused": _mean(r.refused for r in answerable),
-        "keyword_accuracy": _mean(r.keywords_found / r.keywords for r in with_keywords),
-    }
+    return Totals(
+        questions=len(results),
+        answerable=sum(r.answerable for r in results),
+        unanswerable=sum(not r.answerable for r in results),
+        failed=len(results) - len(scored),
+        k=max((r.retrieved for r in scored), default=0),
+        recall_at_k=_mean(r.quotes_retrieved / r.quotes for r in with_quotes),
+        mrr=_mean(1 / r.gold_rank if r.gold_rank else 0.0 for r in with_quotes),
+        citation_recall=_mean(r.citation_recall for r in scored),
+        citation_precision=_mean(r.citation_precision for r in scored),
+        citation_correct=_mean(bool(r.cites_gold) for r in answerable),
+        unanswerable_refused=_mean(r.refused for r in unanswerable),
+        answerable_refused=_mean(r.refused for r in answerable),
+        keyword_accuracy=_mean(r.keywords_found / r.keywords for r in with_keywords),
+    )
 
 
 def _mean(values: Any) -> float | None:
@@ -217,14 +260,5 @@ def _mean(values: Any) -> float | None:
     return round(fmean(present), 4) if present else None
 
 
-#: The metrics of ``totals`` with how they read in a report, in the order shown.
-METRICS = {
-    "recall_at_k": "Retrieval recall@k of gold quotes",
-    "mrr": "Retrieval MRR (first passage holding a gold quote)",
-    "citation_recall": "Citation recall (ALCE)",
-    "citation_precision": "Citation precision (ALCE)",
-    "citation_correct": "Answers citing a gold passage",
-    "unanswerable_refused": "Unanswerable questions refused",
-    "answerable_refused": "Answerable questions wrongly refused (lower is better)",
-    "keyword_accuracy": "Answer keywords found",
-}
+#: The metrics of ``Totals`` with how they read in a report, in the order shown.
+METRICS = {f.name: f.metadata["label"] for f in dataclasses.fields(Totals) if f.metadata}

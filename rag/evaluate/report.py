@@ -1,15 +1,17 @@
-"""Evaluation reports: JSON (every record and the totals), Markdown and HTML to read, an SVG
-histogram of support scores, and two runs side by side."""
+"""Evaluation reports: the ``Report`` of a run, written as JSON (every record and the
+totals), Markdown and HTML to read, an SVG histogram of support scores, and two runs side by
+side. ``Report.to_dict`` is the JSON's one layout; ``Report.from_dict`` reads it back."""
 
 from __future__ import annotations
 
 import html
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.evaluate.metrics import METRICS
+from rag.evaluate.metrics import METRICS, QuestionResult, Totals
 
 #: Columns of the per-question table: key in the record, heading.
 COLUMNS = (
@@ -27,22 +29,74 @@ BINS = 20
 ANSWER_CHARS = 160
 
 
-def write_reports(report: dict[str, Any], out: Path) -> dict[str, Path]:
+@dataclass(frozen=True)
+class JudgeName:
+    """Who judged entailment: its kind ("llm", "local") and name as shown."""
+
+    kind: str
+    name: str
+
+
+@dataclass
+class Report:
+    """One evaluation run: what was measured with what, the totals, every question."""
+
+    gold: str
+    answers: str
+    created: str
+    judge: JudgeName
+    totals: Totals
+    questions: list[QuestionResult] = field(default_factory=list)
+    support_threshold: float = 0.5
+    #: Which answerers wrote the answers ("llm gpt-4o-mini", "extractive").
+    answerer: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as ``report.json`` holds it."""
+        return {
+            "gold": self.gold,
+            "answers": self.answers,
+            "created": self.created,
+            "judge": {"kind": self.judge.kind, "name": self.judge.name},
+            "support_threshold": self.support_threshold,
+            "answerer": list(self.answerer),
+            "totals": self.totals.to_dict(),
+            "questions": [result.to_dict() for result in self.questions],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The report ``to_dict`` (or an earlier ``rag eval``) wrote; KeyError, TypeError or
+        ValueError when it is not one."""
+        judge = data["judge"]
+        return cls(
+            gold=str(data.get("gold", "")),
+            answers=str(data.get("answers", "")),
+            created=str(data.get("created", "")),
+            judge=JudgeName(str(judge.get("kind", "")), str(judge["name"])),
+            totals=Totals.from_dict(data["totals"]),
+            questions=[QuestionResult.from_dict(row) for row in data["questions"]],
+            support_threshold=float(data.get("support_threshold", 0.5)),
+            answerer=list(data.get("answerer", [])),
+        )
+
+
+def write_reports(report: Report, out: Path) -> dict[str, Path]:
     """``report.json``, ``report.md``, ``report.html`` and ``support.svg`` in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {kind: out / f"report.{kind}" for kind in ("json", "md", "html")}
     paths["svg"] = out / "support.svg"
-    paths["json"].write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    data = report.to_dict()
+    paths["json"].write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
     paths["md"].write_text(markdown(report, paths["svg"].name), encoding="utf-8")
     paths["html"].write_text(to_html(report), encoding="utf-8")
     paths["svg"].write_text(histogram(report), encoding="utf-8")
     return paths
 
 
-def ordered(report: dict[str, Any]) -> list[dict[str, Any]]:
+def ordered(report: Report) -> list[QuestionResult]:
     """The per-question records, failures first, then those with problems, then the rest."""
-    rows = report["questions"]
-    return sorted(rows, key=lambda row: (not row["error"], not row["problems"]))
+    return sorted(report.questions, key=lambda row: (not row.error, not row.problems))
 
 
 def fmt(value: Any) -> str:
@@ -56,37 +110,37 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def cell(row: dict[str, Any], key: str) -> str:
-    """The text of one per-question cell."""
+def cell(row: QuestionResult, key: str) -> str:
+    """The text of one per-question cell (``key`` names an attribute of ``row``)."""
     if key == "problems":
-        return "; ".join(row["problems"]) or "ok"
+        return "; ".join(row.problems) or "ok"
     if key == "quotes":
-        return f"{row['quotes_retrieved']}/{row['quotes']}" if row["quotes"] else "–"
+        return f"{row.quotes_retrieved}/{row.quotes}" if row.quotes else "–"
     if key == "keywords":
-        return f"{row['keywords_found']}/{row['keywords']}" if row["keywords"] else "–"
-    return fmt(row[key])
+        return f"{row.keywords_found}/{row.keywords}" if row.keywords else "–"
+    return fmt(getattr(row, key))
 
 
-def summary(report: dict[str, Any]) -> list[str]:
+def summary(report: Report) -> list[str]:
     """What the run was: gold, answers, answerer, judge, counts."""
-    t = report["totals"]
+    t = report.totals
     return [
-        f"gold: {report['gold']}",
-        f"answers: {report['answers']} ({', '.join(report['answerer']) or 'none'})",
-        f"judge: {report['judge']['name']}",
-        f"questions: {t['questions']} ({t['answerable']} answerable, "
-        f"{t['unanswerable']} unanswerable), {t['failed']} failed, k = {t['k']}",
+        f"gold: {report.gold}",
+        f"answers: {report.answers} ({', '.join(report.answerer) or 'none'})",
+        f"judge: {report.judge.name}",
+        f"questions: {t.questions} ({t.answerable} answerable, "
+        f"{t.unanswerable} unanswerable), {t.failed} failed, k = {t.k}",
     ]
 
 
-def metric_rows(report: dict[str, Any]) -> list[tuple[str, str]]:
+def metric_rows(report: Report) -> list[tuple[str, str]]:
     """(label, value) of every metric, in order."""
-    k = report["totals"]["k"]
-    return [(label.replace("@k", f"@{k}"), fmt(report["totals"][key]))
+    k = report.totals.k
+    return [(label.replace("@k", f"@{k}"), fmt(getattr(report.totals, key)))
             for key, label in METRICS.items()]  # fmt: skip
 
 
-def text_table(report: dict[str, Any]) -> str:
+def text_table(report: Report) -> str:
     """The totals for a terminal."""
     rows = metric_rows(report)
     width = max(len(label) for label, _ in rows)
@@ -95,10 +149,10 @@ def text_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def markdown(report: dict[str, Any], plot: str) -> str:
+def markdown(report: Report, plot: str) -> str:
     """The report as Markdown, the histogram linked as ``plot``."""
-    lines = [f"# Evaluation of {report['gold']}", ""]
-    lines += [f"- {line}" for line in summary(report)] + [f"- created: {report['created']}", ""]
+    lines = [f"# Evaluation of {report.gold}", ""]
+    lines += [f"- {line}" for line in summary(report)] + [f"- created: {report.created}", ""]
     lines += ["| Metric | Value |", "|---|---|"]
     lines += [f"| {label} | {value} |" for label, value in metric_rows(report)]
     lines += ["", f"![Support scores of cited answer sentences]({plot})", ""]
@@ -120,7 +174,7 @@ def _short(text: str) -> str:
     return text if len(text) <= ANSWER_CHARS else text[: ANSWER_CHARS - 1] + "…"
 
 
-def to_html(report: dict[str, Any]) -> str:
+def to_html(report: Report) -> str:
     """The report as one self-contained HTML page (the histogram inline)."""
     e = html.escape
     info = "".join(f"<li>{e(line)}</li>" for line in summary(report))
@@ -133,10 +187,10 @@ def to_html(report: dict[str, Any]) -> str:
     body = "".join(_html_row(row) for row in ordered(report))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<title>Evaluation of {e(report["gold"])}</title>
+<title>Evaluation of {e(report.gold)}</title>
 <style>{CSS}</style></head><body>
-<h1>Evaluation of {e(report["gold"])}</h1>
-<ul>{info}<li>created: {e(report["created"])}</li></ul>
+<h1>Evaluation of {e(report.gold)}</h1>
+<ul>{info}<li>created: {e(report.created)}</li></ul>
 <table class=totals><tr><th>Metric</th><th>Value</th><th></th></tr>{metrics}</table>
 <h2>Support scores of cited answer sentences</h2>
 {histogram(report)}
@@ -146,8 +200,8 @@ def to_html(report: dict[str, Any]) -> str:
 """
 
 
-def _html_row(row: dict[str, Any]) -> str:
-    kind = "failed" if row["error"] else "problem" if row["problems"] else "ok"
+def _html_row(row: QuestionResult) -> str:
+    kind = "failed" if row.error else "problem" if row.problems else "ok"
     cells = "".join(f"<td class={key}>{html.escape(cell(row, key))}</td>" for key, _ in COLUMNS)
     return f"<tr class={kind}>{cells}</tr>"
 
@@ -174,11 +228,11 @@ td.answer { max-width: 420px; font-size: 13px; }
 """
 
 
-def histogram(report: dict[str, Any]) -> str:
+def histogram(report: Report) -> str:
     """An SVG histogram of the support score of every cited answer sentence, bars under the
     support threshold in red."""
-    scores = [s for row in report["questions"] for s in row["support"]]
-    threshold = float(report.get("support_threshold", 0.5))
+    scores = [s for row in report.questions for s in row.support]
+    threshold = report.support_threshold
     counts = [0] * BINS
     for score in scores:
         counts[min(BINS - 1, int(score * BINS))] += 1
@@ -212,34 +266,37 @@ def histogram(report: dict[str, Any]) -> str:
     return "\n".join([*parts, "</svg>"]) + "\n"
 
 
-def load_report(path: Path) -> dict[str, Any]:
+def load_report(path: Path) -> Report:
     """A report written by ``rag eval``; RagError naming the file when it is not one."""
     from rag.errors import RagError
 
     try:
-        report = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise RagError(f"{path}: cannot read the report: {exc}") from None
-    if not isinstance(report, dict) or not {"totals", "questions", "judge"} <= report.keys():
+    if not isinstance(data, dict) or not {"totals", "questions", "judge"} <= data.keys():
         raise RagError(f"{path}: not a report written by rag eval")
-    return report
+    try:
+        return Report.from_dict(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RagError(f"{path}: not a report written by rag eval ({exc})") from None
 
 
-def compare(a: dict[str, Any], b: dict[str, Any], names: Sequence[str]) -> str:
+def compare(a: Report, b: Report, names: Sequence[str]) -> str:
     """Two runs side by side, Markdown: the totals with the change, then the questions whose
     problems differ."""
     lines = [f"| Metric | A: {names[0]} | B: {names[1]} | B − A |", "|---|---|---|---|"]
-    for key in ("questions", "k"):
-        lines.append(f"| {key} | {a['totals'][key]} | {b['totals'][key]} | |")
+    lines.append(f"| questions | {a.totals.questions} | {b.totals.questions} | |")
+    lines.append(f"| k | {a.totals.k} | {b.totals.k} | |")
     for key, label in METRICS.items():
-        left, right = a["totals"].get(key), b["totals"].get(key)
+        left, right = getattr(a.totals, key), getattr(b.totals, key)
         change = f"{right - left:+.3f}" if None not in (left, right) else "–"
         lines.append(f"| {label} | {fmt(left)} | {fmt(right)} | {change} |")
-    lines.append(f"| Failed questions | {a['totals']['failed']} | {b['totals']['failed']} | |")
-    lines += ["", f"A judge: {a['judge']['name']}; B judge: {b['judge']['name']}"]
-    before = {row["id"]: row["problems"] for row in a["questions"]}
-    changed = [(row["id"], before.get(row["id"]), row["problems"]) for row in b["questions"]
-               if before.get(row["id"]) != row["problems"]]  # fmt: skip
+    lines.append(f"| Failed questions | {a.totals.failed} | {b.totals.failed} | |")
+    lines += ["", f"A judge: {a.judge.name}; B judge: {b.judge.name}"]
+    before = {row.id: row.problems for row in a.questions}
+    changed = [(row.id, before.get(row.id), row.problems) for row in b.questions
+               if before.get(row.id) != row.problems]  # fmt: skip
     if changed:
         lines += ["", "| Question | A | B |", "|---|---|---|"]
         for qid, old, new in changed:

@@ -16,17 +16,21 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from rag.batch import AnswerFile, answer_of, bars_off, run_batch
+from rag.batch import AnswerFile, bars_off, run_batch
 from rag.errors import LLMError, RagError
 from rag.evaluate.gold import GoldItem, read_gold
 from rag.evaluate.judge import Judge, JudgeKind, create_judge
 from rag.evaluate.metrics import QuestionResult, score_answer, totals
 from rag.pipeline import Pipeline, clean_question
 from rag.settings import Settings
+from rag.types import Answer
+
+if TYPE_CHECKING:
+    from rag.evaluate.report import Report
 
 
 @dataclass(frozen=True)
@@ -43,9 +47,9 @@ class EvalOptions:
     fresh: bool = False
 
 
-def evaluate(settings: Settings, options: EvalOptions) -> dict[str, Any]:
+def evaluate(settings: Settings, options: EvalOptions) -> Report:
     """The report of one evaluation run (also written to ``options.out``)."""
-    from rag.evaluate.report import write_reports
+    from rag.evaluate.report import JudgeName, Report, write_reports
 
     check_out(options.out)
     items = read_gold(options.gold)
@@ -60,16 +64,16 @@ def evaluate(settings: Settings, options: EvalOptions) -> dict[str, Any]:
     judge = create_judge(settings, options.judge, scorer, options.workers)
     records = AnswerFile(answers).records()
     results = judge_answers(items, records, str(answers), judge, options.progress)
-    report = {
-        "gold": str(options.gold),
-        "answers": str(answers),
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "judge": {"kind": judge.kind, "name": judge.name},
-        "support_threshold": settings.support_threshold,
-        "answerer": _answerers(records),
-        "totals": totals(results),
-        "questions": [result.to_dict() for result in results],
-    }
+    report = Report(
+        gold=str(options.gold),
+        answers=str(answers),
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        judge=JudgeName(judge.kind, judge.name),
+        totals=totals(results),
+        questions=results,
+        support_threshold=settings.support_threshold,
+        answerer=_answerers(records),
+    )
     write_reports(report, options.out)
     return report
 
@@ -151,7 +155,7 @@ def judge_answers(
                 raise RagError(f"no answer in {source}")
             if record.get("error"):
                 raise RagError(str(record["error"]))
-            answer = answer_of(record)
+            answer = Answer.from_dict(record)
             if answer.question != clean_question(item.ask.question):
                 raise RagError(f"the answer in {source} is to another question")
             return score_answer(item, answer, judge)

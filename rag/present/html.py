@@ -74,7 +74,7 @@ class Turn:
     def record(self) -> dict[str, Any]:
         """As exported: when and how it was asked, then the whole answer."""
         how = {"asked": self.asked, "k": self.k, "filters": dataclasses.asdict(self.filters)}
-        return {**how, **dataclasses.asdict(self.answer)}
+        return {**how, **self.answer.to_dict()}
 
 
 def answer_html(answer: Answer, number: int = 1) -> str:
