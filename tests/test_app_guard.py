@@ -20,6 +20,7 @@ import pytest
 
 from rag.app.chat import ChatApp
 from rag.app.server import ensure_index, launch_options
+from rag.app.uploads import add_uploads
 from rag.settings import Settings
 from tests.support.files import make_corpus, write
 from tests.support.index import copy_index, ingest
@@ -213,7 +214,7 @@ def test_an_upload_that_fails_is_named_and_never_kept(indexed: Settings, tmp_pat
     app = ChatApp(indexed)
     bad = bad_uploads(tmp_path / "in")
     good = write(tmp_path / "in" / "good.md", article("Grain barges return to Astrakhan", "Volga"))
-    report, rows = app.ingest([str(good), *map(str, bad.values())])
+    report, rows = add_uploads(app, [str(good), *map(str, bad.values())])
     lines = report.splitlines()
     assert lines[-1] == "✓ good.md: added" and len(lines) == len(bad) + 1
     for reason, path in bad.items():
@@ -233,7 +234,7 @@ def test_an_upload_the_ingest_refuses_is_removed_too(indexed: Settings, tmp_path
     text = "---\nid: shared-id\ntitle: {}\n---\n\nThe same id in two files.\n"
     first = write(tmp_path / "in" / "a.md", text.format("First"))
     second = write(tmp_path / "in" / "b.md", text.format("Second"))
-    report, _ = app.ingest([str(first), str(second)])
+    report, _ = add_uploads(app, [str(first), str(second)])
     added, refused = report.splitlines()
     assert added == "✓ a.md: added" and refused.startswith("✗ b.md: article id 'shared-id' ")
     assert "used by corpus/uploads/a.md" in refused

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.app.api import AskApi
 from rag.app.chat import ChatApp
 from rag.pipeline import OFFLINE_INSTEAD, Pipeline
 from rag.settings import Settings
@@ -101,10 +102,10 @@ def test_the_app_chat_and_api_answer_offline_with_the_same_warning(
     assert answer.mode == "extractive" and answer.fallback.endswith(f"; {OFFLINE_INSTEAD}")
     assert chat[-1]["content"].startswith('<p class="error">') and server.url in chat[-1]["content"]
     server.enqueue_status(500)
-    data = llm_app.ask(QUESTION)
+    data = AskApi(llm_app).ask(QUESTION)
     assert data["warning"] == data["fallback"] == answer.fallback
     server.enqueue(REPLY)
-    assert llm_app.ask(QUESTION)["warning"] == ""
+    assert AskApi(llm_app).ask(QUESTION)["warning"] == ""
 
 
 def test_a_stream_cut_after_its_first_pieces_falls_back_in_the_chat(

@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from rag.app.api import AskApi
 from rag.app.chat import ChatApp
+from rag.app.export import export_conversation
 from rag.app.server import login
+from rag.app.uploads import add_uploads
 from rag.errors import RagError
 from rag.ingest.uploads import accept_upload, safe_name
 from rag.present.html import answer_html, sources_html
@@ -51,19 +54,19 @@ def test_the_api_answers_as_batch_does_and_names_bad_input(app: ChatApp) -> None
     import gradio as gr
 
     with pytest.raises(gr.Error, match="no article has outlet 'no such outlet'"):
-        app.ask(QUESTION, outlets=["no such outlet"])
-    answer = Answer.from_dict(app.ask(QUESTION, k=3))
+        AskApi(app).ask(QUESTION, outlets=["no such outlet"])
+    answer = Answer.from_dict(AskApi(app).ask(QUESTION, k=3))
     assert answer.question == QUESTION and 0 < len(answer.sources) <= 3
     assert any(s.citations for s in answer.sentences)
     with pytest.raises(gr.Error, match="is not a date"):
-        app.ask(QUESTION, since="2025-13-01")
+        AskApi(app).ask(QUESTION, since="2025-13-01")
 
 
 def test_the_api_names_an_unreachable_llm_and_answers_offline(app: ChatApp) -> None:
     app.settings = app.settings.model_copy(
         update={"openai_base_url": "http://127.0.0.1:9/v1", "llm_retries": 0}
     )
-    fallback = app.ask(QUESTION)
+    fallback = AskApi(app).ask(QUESTION)
     assert "cannot reach the LLM endpoint" in fallback["warning"]
     assert Answer.from_dict(fallback).mode == "extractive"
 
@@ -105,7 +108,7 @@ def test_exports_record_how_each_question_was_asked_and_leave_no_folders(
     *_, (chat, _, turns, _) = app.respond(QUESTION, [], [], outlets=["Caliber.Az"], k=3)
     article = app.choices()[1][-1][1]
     *_, (_, _, turns, _) = app.respond("Who met Putin?", chat, turns, articles=[article])
-    markdown = Path(app.export(turns, "md")).read_text(encoding="utf-8")
+    markdown = Path(export_conversation(turns, "md")).read_text(encoding="utf-8")
     assert f"## {QUESTION}" in markdown and "**[1]" in markdown
     asked = re.findall(r"^\*Asked (\S+) · k = (\d+) · (.+)\*$", markdown, re.MULTILINE)
     assert [(k, how) for _, k, how in asked] == [
@@ -113,7 +116,7 @@ def test_exports_record_how_each_question_was_asked_and_leave_no_folders(
         ("6", f"articles: {article}"),
     ]
     assert all(dt.datetime.fromisoformat(when).tzinfo for when, _, _ in asked)
-    exported = Path(app.export(turns, "json"))
+    exported = Path(export_conversation(turns, "json"))
     data = json.loads(exported.read_text(encoding="utf-8"))
     assert data[0]["question"] == QUESTION and data[0]["sources"][0]["number"] == 1
     assert (data[0]["k"], data[0]["filters"]["outlets"]) == (3, ["Caliber.Az"])
@@ -135,7 +138,7 @@ def test_uploads_are_ingested_and_bad_ones_named(app: ChatApp, tmp_path: Path) -
     good = write(tmp_path / "in" / "ferry.md", "---\ntitle: Caspian ferry deal\n---\n\nFerries.\n")
     empty = write(tmp_path / "in" / "empty.md", "")
     exe = write(tmp_path / "in" / "tool.exe", b"MZ\x00")
-    report, rows = app.ingest([str(good), str(empty), str(exe)])
+    report, rows = add_uploads(app, [str(good), str(empty), str(exe)])
     assert "✓ ferry.md: added" in report
     assert "✗ empty.md: empty file" in report and "tool.exe: files of type .exe" in report
     assert "Caspian ferry deal" in [row[0] for row in rows]
@@ -149,13 +152,13 @@ def test_uploads_are_ingested_and_bad_ones_named(app: ChatApp, tmp_path: Path) -
 def test_an_upload_during_another_ingest_is_kept_for_the_next(
     app: ChatApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag.app import chat
+    from rag.app import uploads
     from rag.index.lock import ingest_lock
 
-    monkeypatch.setattr(chat, "UPLOAD_WAIT", 0.0)
+    monkeypatch.setattr(uploads, "UPLOAD_WAIT", 0.0)
     good = write(tmp_path / "in" / "ferry.md", "---\ntitle: Caspian ferry deal\n---\n\nFerries.\n")
     with ingest_lock(app.settings):
-        report, rows = app.ingest([str(good)])
+        report, rows = add_uploads(app, [str(good)])
     assert "✗ another ingest (pid " in report and "the files stay in" in report
     assert (app.settings.corpus_dir / "uploads" / "ferry.md").exists()
     assert "Caspian ferry deal" not in [row[0] for row in rows]
@@ -220,7 +223,7 @@ def test_the_api_refuses_a_bad_k_as_rag_ask_does(app: ChatApp, k: object) -> Non
     with pytest.raises(RagError) as cli:
         checked_k(k)
     with pytest.raises(gr.Error) as api:
-        app.ask(QUESTION, k=k)  # type: ignore[arg-type]
+        AskApi(app).ask(QUESTION, k=k)  # type: ignore[arg-type]
     assert str(api.value.message) == str(cli.value)
     assert f"at most {MAX_K}" in str(cli.value) and repr(k) in str(cli.value)
 
@@ -228,13 +231,13 @@ def test_the_api_refuses_a_bad_k_as_rag_ask_does(app: ChatApp, k: object) -> Non
 def test_the_api_takes_one_outlet_as_a_string_and_refuses_other_shapes(app: ChatApp) -> None:
     import gradio as gr
 
-    answer = Answer.from_dict(app.ask(QUESTION, outlets="Caliber.Az"))
+    answer = Answer.from_dict(AskApi(app).ask(QUESTION, outlets="Caliber.Az"))
     outlets = {p.metadata.get("outlet") for p in answer.retrieved}
     assert answer.sources and outlets == {"Caliber.Az"}
     with pytest.raises(gr.Error, match="outlets must be a name or a list of names"):
-        app.ask(QUESTION, outlets={"name": "Caliber.Az"})  # type: ignore[arg-type]
+        AskApi(app).ask(QUESTION, outlets={"name": "Caliber.Az"})  # type: ignore[arg-type]
     with pytest.raises(gr.Error, match="articles must be a name or a list of names"):
-        app.ask(QUESTION, articles=[1, 2])  # type: ignore[list-item]
+        AskApi(app).ask(QUESTION, articles=[1, 2])  # type: ignore[list-item]
 
 
 def test_a_hung_llm_costs_one_deadline_and_the_chat_says_how_long(app: ChatApp) -> None:

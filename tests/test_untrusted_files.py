@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from rag.app.chat import ChatApp
+from rag.app.uploads import add_uploads
 from rag.errors import DiskFull, disk_full, disk_full_named
 from rag.index.open import open_index
 from rag.ingest.metadata import ALIASES_REFUSED, FIELD_CHARS
@@ -278,9 +279,8 @@ def test_an_uploaded_file_that_takes_an_id_is_refused_and_not_kept(
     write(Path("corpus/a.md"), note("x", "The original text."))
     ingest(settings)
     upload = write(tmp_path / "in" / "b.md", note("x", "An impostor's text."))
-    report, _ = ChatApp(settings.model_copy(update={"corpus_dir": Path("corpus")})).ingest(
-        [str(upload)]
-    )
+    app = ChatApp(settings.model_copy(update={"corpus_dir": Path("corpus")}))
+    report, _ = add_uploads(app, [str(upload)])
     assert report.startswith(f"✗ b.md: {taken('x', 'corpus/a.md')}")
     assert not Path("corpus/uploads/b.md").exists()
     assert stored_texts(settings) == {"x": "The original text."}

@@ -1,35 +1,29 @@
-"""The web UI's handlers: chat, export and the library, testable without a browser.
+"""The web UI's session and chat, testable without a browser: ``ChatApp`` owns the
+pipeline's life (opened on first use, warmed up, refreshed after an ingest) and the chat
+with its sources panel; the other handlers use it: ``rag.app.api`` (the /ask JSON API),
+``rag.app.export`` (conversation files) and ``rag.app.uploads`` (the library's uploads).
 
 The layout that wires them to widgets is ``rag.app.layout.create_app``. A conversation is a list of
 ``Turn``: every answer with the filters, k and time it was asked with.
 
 The app's handlers run in many threads at once; every store they open is opened under one
 lock (``STORE_OPENING``), because Chroma's client for an index is made once per process and
-making it from two threads at once breaks it for both. An uploaded file is kept in the
-corpus only when all of it was read and ingested: one that fails is removed and named.
+making it from two threads at once breaks it for both.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import threading
 from collections.abc import Generator, Iterator, Sequence
 from html import escape
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.errors import RagError, StoreError
+from rag.errors import RagError
 from rag.pipeline import Pipeline, checked_filters, checked_k
-from rag.present.html import (
-    Turn,
-    answer_html,
-    conversation_json,
-    conversation_markdown,
-    sources_html,
-)
+from rag.present.html import Turn, answer_html, sources_html
 from rag.settings import Settings
 from rag.types import Answer, Filters
 
@@ -41,10 +35,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 Message = dict[str, str]
 #: What ``respond`` yields: the chat, the sources panel, the conversation, the question box.
 Step = tuple[list[Message], Any, list[Turn], str]
-#: Where uploaded files go, inside the corpus folder.
-UPLOADS = "uploads"
-#: Seconds an upload waits for another ingest to finish before it is refused.
-UPLOAD_WAIT = 30.0
 #: Held while the app opens a store: Chroma shares one client per index folder (or server)
 #: in a process, and two threads making that client at once leave it stopped, so a warm-up
 #: and a page load opening the index together failed ("Could not connect to tenant").
@@ -52,7 +42,8 @@ STORE_OPENING = threading.Lock()
 
 
 class ChatApp:
-    """State shared by the handlers: settings and the pipeline (opened on first use)."""
+    """State shared by the handlers: settings and the pipeline (opened on first use; it
+    answers offline, saying why, when the LLM fails)."""
 
     def __init__(self, settings: Settings, pipeline: Pipeline | None = None) -> None:
         self.settings = settings
@@ -83,31 +74,12 @@ class ChatApp:
 
         threading.Thread(target=warm, daemon=True, name="warm-up").start()
 
+    def refresh(self) -> None:
+        """Have an open pipeline see the index as it is now (after an ingest)."""
+        if self._pipeline is not None:
+            self._pipeline.retriever.refresh()
+
     # chat ---------------------------------------------------------------------------
-
-    def ask(
-        self,
-        question: str,
-        outlets: list[str] | str | None = None,
-        articles: list[str] | str | None = None,
-        since: str = "",
-        until: str = "",
-        k: int | None = None,
-    ) -> dict[str, Any]:
-        """The app's API: one question answered as ``rag batch`` writes it (the ``Answer``
-        as JSON), with a ``warning`` when the LLM failed and the offline answerer stood in.
-        ``outlets`` and ``articles`` take one name or a list; ``k`` is checked as
-        ``rag ask --k`` is."""
-        import gradio as gr
-
-        try:
-            top = checked_k(k)
-            chosen = names(outlets, "outlets"), names(articles, "articles")
-            filters = checked_filters(*chosen, since, until)
-            answer = self.pipeline().ask(question, [], filters, top)
-        except RagError as exc:
-            raise gr.Error(str(exc)) from None
-        return {**answer.to_dict(), "warning": answer.fallback}
 
     def respond(
         self,
@@ -174,20 +146,6 @@ class ChatApp:
     def new_chat(self) -> tuple[list[Message], str, list[Turn], str]:
         return [], sources_html([]), [], ""
 
-    def export(self, turns: Sequence[Turn], kind: str) -> str:
-        """The conversation and its sources as a file (``md`` or ``json``), made when asked
-        for, in Gradio's file cache (a folder named by its content, as Gradio keeps files;
-        the app clears them with the cache)."""
-        from gradio.utils import get_upload_folder
-
-        text = conversation_markdown(turns) if kind == "md" else conversation_json(turns)
-        digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-        folder = Path(get_upload_folder()) / "rag-conversations" / digest
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"conversation.{kind}"
-        path.write_text(text, encoding="utf-8")
-        return str(path)
-
     def choices(self) -> tuple[list[str], list[tuple[str, str]], list[list[Any]]]:
         """What the index holds now: outlets and (label, id) articles to filter by, and the
         library's rows."""
@@ -204,63 +162,6 @@ class ChatApp:
 
         return table_rows(list_articles(self.store()))
 
-    def ingest(self, files: Sequence[Any] | None) -> tuple[str, list[list[Any]]]:
-        """Copy uploads into the corpus, ingest them, and report on every file, one line
-        each. A file that fails (to be copied, read or ingested) is not kept: every later
-        ingest of the corpus would fail on it again."""
-        lines, accepted = self._accept(files or [])
-        if accepted:
-            lines += self._ingest(accepted)
-        return "\n".join(lines) or "No files chosen.", self.library()
-
-    def _accept(self, files: Sequence[Any]) -> tuple[list[str], list[Path]]:
-        """The uploads copied into the corpus whose every part reads, and a line for each
-        refused one (removed again when it was copied)."""
-        from rag.ingest.uploads import accept_upload, upload_problem
-
-        lines, accepted = [], []
-        folder = self.settings.corpus_dir / UPLOADS
-        limit = int(self.settings.max_upload_mb * 1e6)
-        for upload in files:
-            path = Path(getattr(upload, "name", upload))
-            name = getattr(upload, "orig_name", None) or path.name
-            try:
-                kept = accept_upload(path, name, folder, limit)
-            except RagError as exc:
-                lines.append(f"✗ {exc}")
-                continue
-            problem = upload_problem(kept, int(self.settings.max_file_mb * 1e6))
-            if problem:
-                kept.unlink(missing_ok=True)
-                lines.append(f"✗ {kept.name}: {problem}")
-            else:
-                accepted.append(kept)
-        return lines, accepted
-
-    def _ingest(self, accepted: Sequence[Path]) -> list[str]:
-        """Ingest the accepted uploads; a line for each, and those the ingest names as
-        failed removed."""
-        from rag.index.sync import Ingestor
-        from rag.ingest.readers import source_name
-        from rag.ingest.uploads import failures_of, problem_line
-
-        try:
-            report = Ingestor.sync(self.settings, accepted, progress=True, wait=UPLOAD_WAIT)
-        except StoreError as exc:
-            folder = self.settings.corpus_dir / UPLOADS
-            return [f"✗ {exc}; the files stay in {folder} for the next ingest"]
-        lines = []
-        for path in accepted:
-            failed = failures_of(source_name(path), report.failed)
-            if failed:
-                path.unlink(missing_ok=True)
-                lines.append(f"✗ {path.name}: {problem_line(source_name(path), failed)}")
-            else:
-                lines.append(f"✓ {path.name}: added")
-        if self._pipeline is not None:
-            self._pipeline.retriever.refresh()
-        return lines
-
     def describe(self) -> str:
         """Which answerer is in use, for the header."""
         if self.settings.llm_configured:
@@ -274,14 +175,3 @@ def exchange(answer: Answer) -> list[Message]:
         {"role": "user", "content": answer.question},
         {"role": "assistant", "content": answer.text},
     ]
-
-
-def names(value: object, option: str) -> tuple[str, ...]:
-    """Outlet or article names given as one name or a list of them (none: empty)."""
-    if value is None or value == "":
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise RagError(f"{option} must be a name or a list of names, not {value!r}")

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from rag.app.api import AskApi
 from rag.app.chat import ChatApp
-from rag.index.library import COLUMNS, example_questions
+from rag.app.export import export_conversation
+from rag.app.library import COLUMNS, example_questions
+from rag.app.uploads import add_uploads
 from rag.ingest.readers import READERS
 from rag.pipeline import Pipeline
 from rag.present.html import sources_html
@@ -67,7 +70,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
         for event in (blocks.load, *refreshing):
             event(refresh, None, [*following, table], **PRIVATE)
         slots = answer_slots(settings)
-        gr.api(app.ask, api_name="ask", concurrency_limit=slots, concurrency_id="ask")
+        gr.api(AskApi(app).ask, api_name="ask", concurrency_limit=slots, concurrency_id="ask")
     return blocks.queue(default_concurrency_limit=CONCURRENCY)
 
 
@@ -129,7 +132,7 @@ def export_buttons(gr: Any, app: ChatApp, turns: Any) -> None:
 
 def exporter(app: ChatApp, kind: str) -> Any:
     """The handler that exports the conversation as ``kind`` (md or json)."""
-    return lambda turns: app.export(turns, kind)
+    return lambda turns: export_conversation(turns, kind)
 
 
 def filter_controls(gr: Any) -> list[Any]:
@@ -171,7 +174,7 @@ def library_tab(gr: Any, app: ChatApp) -> tuple[Any, list[Any]]:
         files: Any,
         progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008 - Gradio's API
     ) -> Any:
-        return app.ingest(files)[0]  # the ingest's own bars (reading, embedding) are shown
+        return add_uploads(app, files)[0]  # the ingest's own bars (reading, embedding) are shown
 
     ingested = ingest.click(ingest_with_progress, [upload], [result], **PRIVATE)
     return table, [ingested.then, reload.click]

@@ -1,0 +1,59 @@
+"""The app's JSON API (``/ask``): one question answered as ``rag batch`` writes it, its
+arguments checked as ``rag ask`` checks its options.
+
+It owns reading the API's arguments and the shape of its reply; it must not render HTML,
+open the index or hold a pipeline of its own (the ``ChatApp``'s is used, with its offline
+fallback).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rag.errors import RagError
+from rag.pipeline import checked_filters, checked_k
+
+if TYPE_CHECKING:
+    from rag.app.chat import ChatApp
+
+
+class AskApi:
+    """``/ask`` on the pipeline of ``app``."""
+
+    def __init__(self, app: ChatApp) -> None:
+        self.app = app
+
+    def ask(
+        self,
+        question: str,
+        outlets: list[str] | str | None = None,
+        articles: list[str] | str | None = None,
+        since: str = "",
+        until: str = "",
+        k: int | None = None,
+    ) -> dict[str, Any]:
+        """The app's API: one question answered as ``rag batch`` writes it (the ``Answer``
+        as JSON), with a ``warning`` when the LLM failed and the offline answerer stood in.
+        ``outlets`` and ``articles`` take one name or a list; ``k`` is checked as
+        ``rag ask --k`` is."""
+        import gradio as gr
+
+        try:
+            top = checked_k(k)
+            chosen = names(outlets, "outlets"), names(articles, "articles")
+            filters = checked_filters(*chosen, since, until)
+            answer = self.app.pipeline().ask(question, [], filters, top)
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+        return {**answer.to_dict(), "warning": answer.fallback}
+
+
+def names(value: object, option: str) -> tuple[str, ...]:
+    """Outlet or article names given as one name or a list of them (none: empty)."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise RagError(f"{option} must be a name or a list of names, not {value!r}")
