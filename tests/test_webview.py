@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from rag.index.library import article_choices, example_questions
+from rag.app.library import article_choices, example_questions
 from rag.present.html import Turn, answer_html, conversation_markdown, source_card, sources_html
 from rag.present.render import render_answer
 from rag.types import Answer, Filters, Passage, Sentence, Source

@@ -12,7 +12,7 @@ from typing import Literal, Protocol
 
 from rag.answer.prompts import JUDGE
 from rag.check.support import SupportScorer
-from rag.embed.base import create_embedder
+from rag.embed.factory import create_embedder
 from rag.errors import ConfigError, LLMError
 from rag.settings import Settings
 
