@@ -159,7 +159,6 @@ def test_rag_ask_answers_through_an_llm_endpoint(seed_index: Settings, server: F
     [
         (["--since", "2025-13-01"], {}, "--since '2025-13-01' is not a date"),
         (["--k", "0"], {}, "--k must be at least 1"),
-        ([], {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, "cannot reach the LLM endpoint"),
         ([], {"RAG_COLLECTION": "empty"}, "is empty; run `rag ingest` first"),
     ],
 )
@@ -170,3 +169,18 @@ def test_rag_ask_errors_are_one_line_and_exit_2(
     run = rag("ask", "When did Putin and Nazarbayev meet?", *args, **env)
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and message in run.stderr
+
+
+def test_rag_ask_with_an_unreachable_llm_answers_offline_with_a_one_line_warning(
+    seed_index: Settings,
+) -> None:
+    env = {
+        **index_env(seed_index),
+        "RAG_LLM_RETRIES": "0",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+    }
+    run = rag("ask", "When did Putin and Nazarbayev meet?", **env)
+    assert run.returncode == 0 and run.stderr.count("\n") == 1
+    assert run.stderr.startswith("warning: cannot reach the LLM endpoint http://127.0.0.1:9/v1")
+    assert run.stderr.endswith("; answered offline instead.\n")
+    assert "offline extractive answer" in run.stdout
