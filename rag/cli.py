@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rag.app.options import SERVE_DESCRIPTION, SERVE_HELP, serve_arguments
 from rag.errors import RagError, disk_full_named
 from rag.present.terminal import shown
 from rag.settings import Settings, load_settings
@@ -91,20 +92,6 @@ def say(text: str, err: bool = False, keep: Sequence[str] = (), end: str = "\n")
     """Print ``text`` with its control characters escaped (``rag/terminal.py``): article
     text, titles and file names never act on the reader's terminal."""
     print(shown(text, keep), file=sys.stderr if err else sys.stdout, end=end)
-
-
-SERVE_HELP = "chat with the corpus in a browser"
-SERVE_DESCRIPTION = (
-    "Chat with the corpus in a browser. Listens on 127.0.0.1 unless told otherwise; "
-    "beyond this machine it requires the login in RAG_AUTH (user:password). Builds the "
-    "index from RAG_CORPUS_DIR first when it is empty."
-)
-
-
-def serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``rag serve``, which ``python app.py`` takes too."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=7860, help="port to listen on")
 
 
 def run_ingest(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,9 +1,9 @@
 """Launch the web UI: ``rag serve [--host HOST] [--port PORT]`` (or ``python app.py``, the
-same options, defined once in ``rag.cli.serve_arguments``).
+same options, defined once in ``rag.app.options``).
 
 Listens on 127.0.0.1 unless told otherwise; beyond this machine it requires the login
 in RAG_AUTH (user:password), whose wrong guesses lock their address out for a while
-(``rag/login.py``). Builds the index from RAG_CORPUS_DIR first when it is empty.
+(``rag/app/login.py``). Builds the index from RAG_CORPUS_DIR first when it is empty.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import sys
 from typing import Any
 
+from rag.app.options import SERVE_DESCRIPTION, serve_arguments
 from rag.errors import RagError
 from rag.present.html import CITATION_SCRIPT, CSS
 from rag.settings import Settings, load_settings
@@ -21,8 +22,6 @@ LOCAL = ("127.0.0.1", "localhost", "::1")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    from rag.cli import SERVE_DESCRIPTION, serve_arguments
-
     parser = argparse.ArgumentParser(description=SERVE_DESCRIPTION)
     serve_arguments(parser)
     return parser.parse_args(argv)
