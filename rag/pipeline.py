@@ -18,17 +18,22 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from rag.answer.base import Answerer, History
+from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.factory import create_answerer
 from rag.answer.prompts import CANNOT_ANSWER
+from rag.check.citations import check_answer
+from rag.check.support import SupportScorer
+from rag.embed.factory import create_embedder
 from rag.errors import LLMError, RagError
+from rag.index.chroma import location
+from rag.index.open import open_index
 from rag.ingest.injection import screened
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from rag.types import Answer, Filters, Hit
 
 if TYPE_CHECKING:
-    from rag.check.support import SupportScorer
     from rag.index.snapshot import Columns
-    from rag.retrieve.retriever import Retriever
 
 #: Longest question accepted, in characters.
 MAX_QUESTION = 2000
@@ -207,11 +212,6 @@ class Pipeline:
     @classmethod
     def from_settings(cls, settings: Settings | None = None, fallback: bool = False) -> Pipeline:
         """A pipeline on the index, embedder and answerer that ``settings`` select."""
-        from rag.check.support import SupportScorer
-        from rag.embed.factory import create_embedder
-        from rag.index.chroma import location
-        from rag.index.open import open_index
-        from rag.retrieve.retriever import Retriever
 
         settings = settings or Settings()
         store, settings = open_index(settings)
@@ -225,7 +225,6 @@ class Pipeline:
 
     def offline(self) -> Pipeline:
         """The same index with the extractive answerer (when an LLM endpoint fails)."""
-        from rag.answer.extractive import ExtractiveAnswerer
 
         answerer = ExtractiveAnswerer(self.settings, self.scorer.embed)
         return Pipeline(self.settings, self.retriever, answerer, self.scorer)
@@ -313,7 +312,6 @@ class Pipeline:
 
     def check(self, question: str, standalone: str, raw: str, hits: Sequence[Hit]) -> Answer:
         """The answer with its citations validated and its sentences' support scored."""
-        from rag.check.citations import check_answer
 
         quoted = self.answerer.mode == "extractive"  # its sentences are the passages' words
         checked = check_answer(raw, hits, self.scorer, self.settings.support_threshold, quoted)

@@ -21,7 +21,10 @@ from collections.abc import Generator, Iterator, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from rag.app.library import article_choices, outlet_choices, table_rows, whole_articles
 from rag.errors import RagError
+from rag.index.library import list_articles
+from rag.index.open import open_index
 from rag.pipeline import Pipeline, checked_filters, checked_k
 from rag.present.html import Turn, answer_html, sources_html
 from rag.settings import Settings
@@ -59,7 +62,6 @@ class ChatApp:
 
     def store(self) -> Store:
         """The index of the settings, opened under ``STORE_OPENING``."""
-        from rag.index.open import open_index
 
         with STORE_OPENING:
             return open_index(self.settings)[0]
@@ -137,7 +139,6 @@ class ChatApp:
 
     def sources(self, turns: Sequence[Turn]) -> str:
         """The sources panel: every answer's cards, the last answer's shown."""
-        from rag.app.library import whole_articles
 
         store = self.pipeline().retriever.store
         ids = [s.passage.article_id for t in turns for s in t.answer.sources]
@@ -149,7 +150,6 @@ class ChatApp:
     def choices(self) -> tuple[list[str], list[tuple[str, str]], list[list[Any]]]:
         """What the index holds now: outlets and (label, id) articles to filter by, and the
         library's rows."""
-        from rag.app.library import article_choices, outlet_choices
 
         rows = self.library()
         return outlet_choices(rows), article_choices(rows), rows
@@ -157,8 +157,6 @@ class ChatApp:
     # library ------------------------------------------------------------------------
 
     def library(self) -> list[list[Any]]:
-        from rag.app.library import table_rows
-        from rag.index.library import list_articles
 
         return table_rows(list_articles(self.store()))
 

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError, StoreError
+from rag.index.sync import Ingestor
+from rag.ingest.readers import source_name
+from rag.ingest.uploads import accept_upload, failures_of, problem_line, upload_problem
 
 if TYPE_CHECKING:
     from rag.app.chat import ChatApp
@@ -37,7 +40,6 @@ def add_uploads(app: ChatApp, files: Sequence[Any] | None) -> tuple[str, list[li
 def accept(settings: Settings, files: Sequence[Any]) -> tuple[list[str], list[Path]]:
     """The uploads copied into the corpus whose every part reads, and a line for each
     refused one (removed again when it was copied)."""
-    from rag.ingest.uploads import accept_upload, upload_problem
 
     lines, accepted = [], []
     folder = settings.corpus_dir / UPLOADS
@@ -62,9 +64,6 @@ def accept(settings: Settings, files: Sequence[Any]) -> tuple[list[str], list[Pa
 def ingest(app: ChatApp, accepted: Sequence[Path]) -> list[str]:
     """Ingest the accepted uploads; a line for each, and those the ingest names as
     failed removed."""
-    from rag.index.sync import Ingestor
-    from rag.ingest.readers import source_name
-    from rag.ingest.uploads import failures_of, problem_line
 
     settings = app.settings
     try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rag.errors import RagError
 from rag.evaluate.metrics import METRICS, QuestionResult, Totals
 
 #: Columns of the per-question table: key in the record, heading.
@@ -268,7 +269,6 @@ def histogram(report: Report) -> str:
 
 def load_report(path: Path) -> Report:
     """A report written by ``rag eval``; RagError naming the file when it is not one."""
-    from rag.errors import RagError
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

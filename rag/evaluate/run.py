@@ -25,6 +25,7 @@ from rag.errors import LLMError, RagError
 from rag.evaluate.gold import GoldItem, read_gold
 from rag.evaluate.judge import Judge, JudgeKind, create_judge
 from rag.evaluate.metrics import QuestionResult, score_answer, totals
+from rag.evaluate.report import JudgeName, Report, write_reports
 from rag.pipeline import Pipeline, clean_question
 from rag.settings import Settings
 from rag.types import Answer
@@ -49,7 +50,6 @@ class EvalOptions:
 
 def evaluate(settings: Settings, options: EvalOptions) -> Report:
     """The report of one evaluation run (also written to ``options.out``)."""
-    from rag.evaluate.report import JudgeName, Report, write_reports
 
     check_out(options.out)
     items = read_gold(options.gold)

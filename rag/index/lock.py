@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from rag.errors import StoreError
+from rag.index.chroma import open_client
 from rag.settings import Settings
 
 LEASE_SECONDS = 60.0
@@ -123,7 +124,6 @@ def _parse(text: str) -> dict[str, Any]:
 
 @contextmanager
 def _server_lease(settings: Settings, wait: float) -> Iterator[None]:
-    from rag.index.chroma import open_client
 
     lease = Lease(
         open_client(settings).get_or_create_collection(

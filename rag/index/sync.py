@@ -35,6 +35,7 @@ from tqdm import tqdm
 from rag.embed.base import Embedder, Vectors
 from rag.embed.factory import create_embedder
 from rag.errors import disk_full_named
+from rag.index.lock import ingest_lock
 from rag.index.open import open_index
 from rag.index.records import ArticleRecord, SourceRecord
 from rag.index.store import Store
@@ -139,7 +140,6 @@ class Ingestor:
         """Ingest ``paths`` into the index of ``settings``, holding it against other ingests
         (waiting up to ``wait`` seconds for one that holds it). A full disk under the index
         is one ``DiskFull`` that names it."""
-        from rag.index.lock import ingest_lock
 
         full = disk_full_named(settings.index_dir, settings.chroma_url, "rag ingest")
         with full, ingest_lock(settings, wait):
