@@ -38,7 +38,7 @@ chromium:
 	fi
 
 screenshots: $(VENV)/.test-installed chromium  # the README's pictures, taken by the browser test
-	RAG_SCREENSHOTS=$(CURDIR)/docs $(BIN)/pytest tests/test_browser.py
+	RAG_SCREENSHOTS=$(CURDIR)/docs $(BIN)/pytest tests/app/test_browser.py
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
