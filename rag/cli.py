@@ -14,6 +14,19 @@ from rag.errors import RagError, disk_full_named
 from rag.present.terminal import shown
 from rag.settings import Settings, load_settings
 
+ASK_HELP = "answer a question with cited passages"
+ASK_DESCRIPTION = (
+    "Answer QUESTION from the index; every sentence cites the passages it rests on, and the "
+    "citations are checked. Offline (extractive) unless OPENAI_API_KEY or OPENAI_BASE_URL is "
+    "set; when the LLM fails, the offline answerer stands in and a warning says so."
+)
+BATCH_HELP = "answer a set of questions into a file"
+BATCH_DESCRIPTION = (
+    "Answer every question of QUESTIONS (.jsonl, .csv or .txt) into ANSWERS (.jsonl or .csv). "
+    "Run it again with the same ANSWERS to finish an interrupted run: questions already "
+    "answered are skipped, failed ones are tried again."
+)
+
 
 def build_parser() -> argparse.ArgumentParser:
     """Arguments of every sub-command."""
@@ -126,13 +139,7 @@ def add_progress(parser: argparse.ArgumentParser) -> None:
 
 def add_ask(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``rag ask`` and its filters."""
-    ask = commands.add_parser(
-        "ask",
-        help="answer a question with cited passages",
-        description="Answer QUESTION from the index; every sentence cites the passages it "
-        "rests on, and the citations are checked. Offline (extractive) unless OPENAI_API_KEY "
-        "or OPENAI_BASE_URL is set.",
-    )
+    ask = commands.add_parser("ask", help=ASK_HELP, description=ASK_DESCRIPTION)
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--k", type=int, metavar="N", help="passages to retrieve (RAG_TOP_K)")
     ask.add_argument("--outlet", action="append", default=[], help="only this outlet (repeat)")
@@ -164,13 +171,7 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def add_batch(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``rag batch`` and its options."""
-    batch = commands.add_parser(
-        "batch",
-        help="answer a set of questions into a file",
-        description="Answer every question of QUESTIONS (.jsonl, .csv or .txt) into ANSWERS "
-        "(.jsonl or .csv). Run it again with the same ANSWERS to finish an interrupted run: "
-        "questions already answered are skipped, failed ones are tried again.",
-    )
+    batch = commands.add_parser("batch", help=BATCH_HELP, description=BATCH_DESCRIPTION)
     batch.add_argument("questions", type=Path, metavar="QUESTIONS")
     batch.add_argument("-o", "--output", type=Path, required=True, metavar="ANSWERS")
     batch.add_argument(

@@ -237,7 +237,7 @@ class Pipeline:
         k: int | None = None,
     ) -> Answer:
         """The checked, cited answer to ``question`` (a follow-up of ``history``)."""
-        for item in self.stream(question, history, filters, k):
+        for item in self.stream(question, history, filters=filters, k=k):
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream() always ends with an Answer")
@@ -246,6 +246,7 @@ class Pipeline:
         self,
         question: str,
         history: History = (),
+        *,
         filters: Filters | None = None,
         k: int | None = None,
     ) -> Iterator[str | Answer]:

@@ -129,7 +129,7 @@ class ChatApp:
         import gradio as gr
 
         text = ""
-        for item in self.pipeline().stream(question, history, filters, top):
+        for item in self.pipeline().stream(question, history, filters=filters, k=top):
             if isinstance(item, Answer):
                 return item
             text += item
