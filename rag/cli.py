@@ -102,7 +102,7 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def say(text: str, err: bool = False, keep: Sequence[str] = (), end: str = "\n") -> None:
-    """Print ``text`` with its control characters escaped (``rag/terminal.py``): article
+    """Print ``text`` with its control characters escaped (``rag/present/terminal.py``): article
     text, titles and file names never act on the reader's terminal."""
     print(shown(text, keep), file=sys.stderr if err else sys.stdout, end=end)
 

@@ -1,7 +1,7 @@
 """Article metadata as read from files: YAML front matter and the fields every reader fills.
 
 Front matter is read by YAML's safe loader without its timestamp type (dates stay as
-written, for ``rag/dates.py``) and without aliases: an alias (``*name``) is refused before
+written, for ``rag/ingest/dates.py``) and without aliases: an alias (``*name``) is refused before
 anything is built from it, so a few hundred bytes of anchors cannot expand into gigabytes.
 Every metadata field leaves here as a string no longer than its cap in ``FIELD_CHARS``; a
 longer one is dropped with a warning (the article is kept), and an article id longer than

@@ -3,7 +3,7 @@
 Reading a file never raises: whatever its parser raises (a PDF bomb past pypdf's limits,
 JSON nested past Python's depth, any library's own error) is that file's one-line error,
 naming the exception and the first line of its message, and the other files read on.
-Metadata leaves here within its caps (``rag/metadata.py``).
+Metadata leaves here within its caps (``rag/ingest/metadata.py``).
 
 Every article's ``published`` date leaves here in ISO form (YYYY-MM-DD) or not at all: one
 that cannot be read as a real calendar day is dropped with a warning on its file, and the
