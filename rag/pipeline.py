@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from rag.answer.base import Answerer, History
 from rag.answer.extractive import ExtractiveAnswerer
@@ -186,6 +186,13 @@ def fallback_note(exc: LLMError) -> str:
     return f"{exc}; {OFFLINE_INSTEAD}"
 
 
+class Narrowing(TypedDict, total=False):
+    """What narrows a question, by keyword: its filters, and how many passages it gets."""
+
+    filters: Filters | None
+    k: int | None
+
+
 class Pipeline:
     """Everything needed to answer questions from one index.
 
@@ -229,26 +236,15 @@ class Pipeline:
         answerer = ExtractiveAnswerer(self.settings, self.scorer.embed)
         return Pipeline(self.settings, self.retriever, answerer, self.scorer)
 
-    def ask(
-        self,
-        question: str,
-        history: History = (),
-        filters: Filters | None = None,
-        k: int | None = None,
-    ) -> Answer:
+    def ask(self, question: str, history: History = (), **narrowing: Unpack[Narrowing]) -> Answer:
         """The checked, cited answer to ``question`` (a follow-up of ``history``)."""
-        for item in self.stream(question, history, filters=filters, k=k):
+        for item in self.stream(question, history, **narrowing):
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream() always ends with an Answer")
 
     def stream(
-        self,
-        question: str,
-        history: History = (),
-        *,
-        filters: Filters | None = None,
-        k: int | None = None,
+        self, question: str, history: History = (), **narrowing: Unpack[Narrowing]
     ) -> Iterator[str | Answer]:
         """The answer's raw text in pieces as the answerer writes them, then the checked
         ``Answer`` (whose text is renumbered and may differ from the pieces).
@@ -256,11 +252,11 @@ class Pipeline:
         With ``fallback``, an LLM that fails, before or while it writes, is followed by the
         offline answer alone (no pieces of its own), its ``fallback`` naming the failure."""
         try:
-            yield from self._stream(question, history, filters, k)
+            yield from self._stream(question, history, narrowing.get("filters"), narrowing.get("k"))
         except LLMError as exc:
             if not self.fallback:
                 raise
-            answer = self.offline().ask(question, history, filters, k)
+            answer = self.offline().ask(question, history, **narrowing)
             yield dataclasses.replace(answer, fallback=fallback_note(exc))
 
     def _stream(

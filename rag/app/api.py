@@ -42,7 +42,7 @@ class AskApi:
             top = checked_k(k)
             chosen = names(outlets, "outlets"), names(articles, "articles")
             filters = checked_filters(*chosen, since, until)
-            answer = self.app.pipeline().ask(question, [], filters, top)
+            answer = self.app.pipeline().ask(question, filters=filters, k=top)
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         return {**answer.to_dict(), "warning": answer.fallback}

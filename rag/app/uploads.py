@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError, StoreError
 from rag.index.sync import Ingestor
-from rag.ingest.readers import source_name
+from rag.ingest.discover import source_name
 from rag.ingest.uploads import accept_upload, failures_of, problem_line, upload_problem
 
 if TYPE_CHECKING:

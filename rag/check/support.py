@@ -35,7 +35,6 @@ from numpy.typing import NDArray
 
 from rag.embed.base import Embedder
 from rag.text.claims import Claim, contradicts, known_name, negations, normalised
-from rag.text.claims import stem as stem
 from rag.text.sentences import sentence_spans
 
 Span = tuple[int, int]

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+from rag.embed import onnx_model
+from rag.embed.minilm import supported
 from rag.errors import ConfigError
 from rag.settings import LOCAL_EMBED_MODEL, Settings
 
@@ -67,10 +69,8 @@ def best_runtime(settings: Settings) -> str:
     ONNX Runtime runs and the model is a BERT it can be built from, ``onnx-int8`` on a CPU
     with int8 dot products, else ``onnx`` (the float32 vectors, faster than torch); else
     ``torch``, float32."""
-    from rag.embed import onnx_model as onnx_encoder
-    from rag.embed.minilm import supported
 
-    if settings.embed_device != "cpu" or not onnx_encoder.available():
+    if settings.embed_device != "cpu" or not onnx_model.available():
         return "torch"
     if not supported(local_model_path(settings.embedding_model)):
         return "torch"

@@ -9,6 +9,7 @@ from typing import Any
 
 from rag.embed.base import Embedder, local_model_path, settle
 from rag.embed.local import LocalEmbedder, NumpyEmbedder, OnnxEmbedder
+from rag.embed.minilm import supported
 from rag.embed.remote import OpenAIEmbedder
 from rag.errors import ConfigError
 from rag.settings import Settings
@@ -25,8 +26,6 @@ def create_embedder(settings: Settings, light: bool = False) -> Embedder:
     if settings.embed_backend == "local" and settings.embed_runtime.startswith("onnx"):
         return OnnxEmbedder(settings, light)
     if light and settings.embed_backend == "local" and settings.embed_runtime == "torch":
-        from rag.embed.minilm import supported
-
         folder = local_model_path(settings.embedding_model)
         if supported(folder):
             return NumpyEmbedder(settings, folder)

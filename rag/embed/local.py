@@ -13,7 +13,9 @@ from typing import Any, cast
 
 import numpy as np
 
+from rag.embed import onnx_model
 from rag.embed.base import Vectors, batch_size, embedder_name, local_model_path, settle
+from rag.embed.minilm import NumpyBert, supported
 from rag.errors import ConfigError
 from rag.settings import Settings
 
@@ -60,7 +62,6 @@ class NumpyEmbedder:
     ``LocalEmbedder``, without importing torch; for questions and answer checking."""
 
     def __init__(self, settings: Settings, folder: Path) -> None:
-        from rag.embed.minilm import NumpyBert
 
         self.name = embedder_name(settings.model_copy(update={"embed_runtime": "torch"}))
         self.model = NumpyBert(folder)
@@ -74,12 +75,10 @@ class OnnxEmbedder:
     cached under ``index/models/``. ``light`` runs it on one thread, for questions."""
 
     def __init__(self, settings: Settings, light: bool = False) -> None:
-        from rag.embed import onnx_model as onnx_encoder
-        from rag.embed.minilm import supported
 
         runtime = settings.embed_runtime
         folder = local_model_path(settings.embedding_model)
-        if not onnx_encoder.available():
+        if not onnx_model.available():
             raise ConfigError(f"RAG_EMBED_RUNTIME={runtime} needs onnxruntime, not found here")
         if not supported(folder):
             raise ConfigError(
@@ -88,8 +87,8 @@ class OnnxEmbedder:
             )
         self.name = embedder_name(settings)
         cache = settings.model_cache or settings.index_dir / "models"
-        model = onnx_encoder.model_file(folder, runtime, cache)
-        self.model = onnx_encoder.OnnxBert(
+        model = onnx_model.model_file(folder, runtime, cache)
+        self.model = onnx_model.OnnxBert(
             folder, model, batch_size(settings), threads=1 if light else 0
         )
 

@@ -39,10 +39,11 @@ from rag.index.lock import ingest_lock
 from rag.index.open import open_index
 from rag.index.records import ArticleRecord, SourceRecord
 from rag.index.store import Store
+from rag.ingest.discover import SUFFIXES, discover, source_name
 from rag.ingest.injection import article_warnings
 from rag.ingest.prefetch import prefetch
 from rag.ingest.quiet import quiet
-from rag.ingest.readers import SUFFIXES, SourceFile, discover, read_file, source_name
+from rag.ingest.readers import SourceFile, read_file
 from rag.ingest.split import Splitter
 from rag.settings import Settings
 from rag.types import Article, FileError, Passage

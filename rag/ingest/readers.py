@@ -26,10 +26,7 @@ from typing import Any
 
 from rag.errors import ReadError
 from rag.ingest.dates import read_date
-from rag.ingest.discover import SUFFIXES as SUFFIXES
-from rag.ingest.discover import TEXT_SUFFIXES as TEXT_SUFFIXES
-from rag.ingest.discover import discover as discover
-from rag.ingest.discover import source_name as source_name
+from rag.ingest.discover import SUFFIXES, TEXT_SUFFIXES, source_name
 from rag.ingest.metadata import capped, check_id, clean_meta, parse_front_matter
 from rag.text.sentences import split_sentences
 from rag.types import Article, FileError

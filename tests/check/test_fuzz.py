@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from rag.check.citations import check_answer, parse_answer
 from rag.check.support import SupportScorer
 from rag.errors import RagError
-from rag.ingest.readers import SUFFIXES, read_file
+from rag.ingest.discover import SUFFIXES
+from rag.ingest.readers import read_file
 from rag.pipeline import MAX_QUESTION, clean_question
 from tests.support.fakes import FakeEmbedder
 from tests.support.hits import hits_of

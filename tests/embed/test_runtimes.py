@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embed import base as embeddings
-from rag.embed import onnx_model as onnx_encoder
+from rag.embed import base, onnx_model
 from rag.embed.base import best_runtime, local_model_path
 from rag.embed.factory import create_embedder
 from rag.embed.local import LocalEmbedder, NumpyEmbedder, OnnxEmbedder
@@ -95,15 +94,15 @@ def test_bf16_runs_the_model_in_bfloat16() -> None:
 def test_auto_takes_int8_where_the_cpu_has_int8_dot_products(
     monkeypatch: pytest.MonkeyPatch, flags: set[str], runtime: str
 ) -> None:
-    monkeypatch.setattr(embeddings, "cpu_flags", lambda: flags)
+    monkeypatch.setattr(base, "cpu_flags", lambda: flags)
     assert best_runtime(Settings()) == runtime
     assert best_runtime(Settings(embed_device="cuda")) == "torch"
-    monkeypatch.setattr(onnx_encoder, "available", lambda: False)
+    monkeypatch.setattr(onnx_model, "available", lambda: False)
     assert best_runtime(Settings()) == "torch"
 
 
 def test_the_cpu_flags_are_read_from_this_machine() -> None:
-    flags = embeddings.cpu_flags()
+    flags = base.cpu_flags()
     if Path("/proc/cpuinfo").is_file():
         assert flags and all(flag == flag.strip() for flag in flags)
 
@@ -111,7 +110,7 @@ def test_the_cpu_flags_are_read_from_this_machine() -> None:
 def test_without_int8_dot_products_the_float32_vectors_are_made(
     monkeypatch: pytest.MonkeyPatch, float32: np.ndarray
 ) -> None:
-    monkeypatch.setattr(embeddings, "cpu_flags", lambda: {"avx2", "avx512f"})
+    monkeypatch.setattr(base, "cpu_flags", lambda: {"avx2", "avx512f"})
     embedder = create_embedder(Settings())
     assert isinstance(embedder, OnnxEmbedder)
     assert embedder.name == "local:all-MiniLM-L6-v2@onnx"
@@ -124,8 +123,8 @@ def test_without_onnx_runtime_the_torch_float32_path_is_used(
 ) -> None:
     import torch
 
-    monkeypatch.setattr(embeddings, "cpu_flags", lambda: {"avx512_vnni"})
-    monkeypatch.setattr(onnx_encoder, "available", lambda: False)
+    monkeypatch.setattr(base, "cpu_flags", lambda: {"avx512_vnni"})
+    monkeypatch.setattr(onnx_model, "available", lambda: False)
     embedder = create_embedder(Settings())
     assert isinstance(embedder, LocalEmbedder)
     assert next(embedder.model.parameters()).dtype == torch.float32
@@ -141,7 +140,7 @@ def test_the_index_records_its_runtime_and_auto_keeps_to_it(
     settings = Settings(index_dir=tmp_path / "index", embed_runtime="torch")
     ingest(settings, SEEDS[0])
     assert open_index(settings)[0].fingerprint()["rag:embedder"] == "local:all-MiniLM-L6-v2"
-    monkeypatch.setattr(embeddings, "cpu_flags", lambda: {"avx512_vnni"})  # auto: int8 here
+    monkeypatch.setattr(base, "cpu_flags", lambda: {"avx512_vnni"})  # auto: int8 here
     auto = Settings(index_dir=tmp_path / "index")
     assert open_index(auto)[1].embed_runtime == "torch"
     report = ingest(auto, *SEEDS)
@@ -230,9 +229,9 @@ def test_a_failed_build_is_one_line_naming_the_way_out(
     def broken(folder: Path, target: Path) -> None:
         raise RuntimeError("exporter crashed\nwith a long second line")
 
-    monkeypatch.setattr(onnx_encoder, "_export", broken)
+    monkeypatch.setattr(onnx_model, "_export", broken)
     with pytest.raises(ConfigError) as caught:
-        onnx_encoder.build(REPO, tmp_path / "m.onnx", int8=False)
+        onnx_model.build(REPO, tmp_path / "m.onnx", int8=False)
     assert str(caught.value).count("\n") == 0
     assert "exporter crashed" in str(caught.value) and "RAG_EMBED_RUNTIME=torch" in str(
         caught.value

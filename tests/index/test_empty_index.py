@@ -14,7 +14,7 @@ from rag.errors import RagError
 from rag.index.open import open_index
 from rag.index.stats import index_stats
 from rag.index.sync import Ingestor
-from rag.ingest.readers import SUFFIXES
+from rag.ingest.discover import SUFFIXES
 from rag.pipeline import Pipeline
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings

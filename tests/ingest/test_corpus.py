@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.ingest.readers import discover, first_title, read_file
+from rag.ingest.discover import discover
+from rag.ingest.readers import first_title, read_file
 from tests.support.files import REPO, write
 
 LIMIT = 10**7

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from rag.ingest.discover import discover
 from rag.ingest.metadata import ALIASES_REFUSED, ID_CHARS
-from rag.ingest.readers import COMPLAINT_CHARS, discover, read_file
+from rag.ingest.readers import COMPLAINT_CHARS, read_file
 from rag.settings import Settings
 from rag.types import FileError
 from tests.support.files import make_corpus, write

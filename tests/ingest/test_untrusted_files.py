@@ -22,8 +22,9 @@ from rag.app.chat import ChatApp
 from rag.app.uploads import add_uploads
 from rag.errors import DiskFull, disk_full, disk_full_named
 from rag.index.open import open_index
+from rag.ingest.discover import discover
 from rag.ingest.metadata import ALIASES_REFUSED, FIELD_CHARS
-from rag.ingest.readers import discover, read_file
+from rag.ingest.readers import read_file
 from rag.settings import Settings
 from rag.types import FileError
 from tests.support.cli import rag_command
