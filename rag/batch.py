@@ -31,7 +31,8 @@ from typing import Any
 from tqdm import tqdm
 
 from rag.errors import RagError
-from rag.pipeline import Pipeline, checked_filters, checked_k
+from rag.pipeline import Pipeline
+from rag.retrieve.request import checked_filters, checked_k
 from rag.types import Answer, Filters
 
 CSV_COLUMNS = ["id", "question", "answer", "sources", "mode", "unsupported", "error"]

@@ -152,8 +152,9 @@ def add_ask(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     """``rag ask``: the answer and its sources; exit 0 even when the corpus cannot answer,
     or when the LLM failed and the offline answerer stood in (a warning on standard error)."""
-    from rag.pipeline import Pipeline, checked_filters, checked_k
+    from rag.pipeline import Pipeline
     from rag.present.render import COLOR_MARKS, render_answer
+    from rag.retrieve.request import checked_filters, checked_k
 
     checked_k(args.k, "--k")
     filters = checked_filters(args.outlet, args.article, args.since, args.until, prefix="--")

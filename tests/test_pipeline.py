@@ -10,7 +10,8 @@ import pytest
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.errors import LLMError, RagError
 from rag.evaluate.gold import holds_any
-from rag.pipeline import MAX_QUESTION, Pipeline, clean_question
+from rag.pipeline import Pipeline
+from rag.retrieve.request import MAX_QUESTION, clean_question
 from rag.settings import Settings
 from rag.types import Answer, Filters
 from tests.support.cli import rag

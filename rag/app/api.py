@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError
-from rag.pipeline import checked_filters, checked_k
+from rag.retrieve.request import checked_filters, checked_k
 
 if TYPE_CHECKING:
     from rag.app.chat import ChatApp

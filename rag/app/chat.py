@@ -25,8 +25,9 @@ from rag.app.library import article_choices, outlet_choices, table_rows, whole_a
 from rag.errors import RagError
 from rag.index.library import list_articles
 from rag.index.open import open_index
-from rag.pipeline import Pipeline, checked_filters, checked_k
+from rag.pipeline import Pipeline
 from rag.present.html import Turn, answer_html, sources_html
+from rag.retrieve.request import checked_filters, checked_k
 from rag.settings import Settings
 from rag.types import Answer, Filters
 

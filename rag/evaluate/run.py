@@ -26,7 +26,8 @@ from rag.evaluate.gold import GoldItem, read_gold
 from rag.evaluate.judge import Judge, JudgeKind, create_judge
 from rag.evaluate.metrics import QuestionResult, score_answer, totals
 from rag.evaluate.report import JudgeName, Report, write_reports
-from rag.pipeline import Pipeline, clean_question
+from rag.pipeline import Pipeline
+from rag.retrieve.request import clean_question
 from rag.settings import Settings
 from rag.types import Answer
 

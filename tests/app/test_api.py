@@ -44,7 +44,7 @@ def test_ask_refuses_a_bad_k_and_takes_one_outlet_as_a_string(url: str) -> None:
     from gradio_client import Client
     from gradio_client.exceptions import AppError
 
-    from rag.pipeline import MAX_K
+    from rag.retrieve.request import MAX_K
 
     client = Client(url, verbose=False)
     for k in (0, "abc"):

@@ -218,7 +218,7 @@ def test_exposed_app_requires_a_login(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_api_refuses_a_bad_k_as_rag_ask_does(app: ChatApp, k: object) -> None:
     import gradio as gr
 
-    from rag.pipeline import MAX_K, checked_k
+    from rag.retrieve.request import MAX_K, checked_k
 
     with pytest.raises(RagError) as cli:
         checked_k(k)

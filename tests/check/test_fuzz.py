@@ -16,7 +16,7 @@ from rag.check.support import SupportScorer
 from rag.errors import RagError
 from rag.ingest.discover import SUFFIXES
 from rag.ingest.readers import read_file
-from rag.pipeline import MAX_QUESTION, clean_question
+from rag.retrieve.request import MAX_QUESTION, clean_question
 from tests.support.fakes import FakeEmbedder
 from tests.support.hits import hits_of
 

@@ -10,7 +10,8 @@ import pytest
 from rag.batch import read_questions
 from rag.errors import RagError
 from rag.index.snapshot import Columns
-from rag.pipeline import MAX_K, Pipeline, check_matches, checked_filters, checked_k, closest
+from rag.pipeline import Pipeline
+from rag.retrieve.request import MAX_K, check_matches, checked_filters, checked_k, closest
 from rag.settings import Settings
 from rag.types import Filters
 from tests.support.files import write
