@@ -2,7 +2,7 @@
 
 Usage: python bench/dense_search.py [--passages 100000] [--queries 300]
 
-Questions are answered from the snapshot (``rag/bm25.py``): an exact cosine search over
+Questions are answered from the snapshot (``rag/index/snapshot.py``): an exact cosine search over
 the float32 vectors held in memory, instead of a query to Chroma's HNSW index. This
 measures what that costs at a given size. ``--passages`` random unit vectors of 384
 dimensions (MiniLM's size, seed 7) go into an embedded Chroma collection (cosine space,
@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from rag.index import snapshot as bm25
+from rag.index import snapshot as snapshots
 
 DIMS, CANDIDATES, SEED = 384, 50, 7
 
@@ -41,8 +41,8 @@ def main() -> None:
     rng = np.random.default_rng(SEED)
     vectors, queries = unit(args.passages, rng), unit(args.queries, rng)
     ids = [f"p{i}" for i in range(args.passages)]
-    columns = bm25.Columns(ids=ids, articles=ids, outlets=[""] * len(ids), days=[0] * len(ids))
-    snapshot = bm25.Snapshot(None, columns, "bench", vectors, [])  # nearest needs no texts
+    columns = snapshots.Columns(ids=ids, articles=ids, outlets=[""] * len(ids), days=[0] * len(ids))
+    snapshot = snapshots.Snapshot(None, columns, "bench", vectors, [])  # nearest needs no texts
     with tempfile.TemporaryDirectory(prefix="rag-dense-") as tmp:
         client = chromadb.PersistentClient(tmp, settings=ChromaSettings(anonymized_telemetry=False))
         collection = client.create_collection("bench", metadata={"hnsw:space": "cosine"})

@@ -1,4 +1,4 @@
-"""Injections written after the rules of ``rag/injection.py`` were settled, and never used
+"""Injections written after the rules of ``rag/ingest/injection.py`` were settled, and never used
 to change them: their catch rate is the one to expect of an attacker who has not read the
 rules. Keep it that way: a rule changed to catch one of these makes this set a tuning set,
 and a new held-out set must then be written (the first one, now among the tuned

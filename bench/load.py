@@ -178,9 +178,7 @@ def main() -> int:
 
 def pipeline_record(pipeline: Any, question: str) -> dict[str, Any]:
     """The pipeline's answer as the API returns it."""
-    import dataclasses
-
-    return dataclasses.asdict(pipeline.ask(question))
+    return pipeline.ask(question).to_dict()
 
 
 if __name__ == "__main__":

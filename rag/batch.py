@@ -8,9 +8,10 @@ used on several lines is one failed question naming them; the others are answere
 Output: ``.jsonl`` (the whole ``Answer`` with its ``id`` per line, its ``fallback`` when
 the offline answerer stood in for a failed LLM; a failed question as ``id``, ``question``,
 ``error``) or ``.csv`` (id, question, answer, sources, mode,
-unsupported, error; a cell a spreadsheet would take for a formula starts with ``'``).
-Questions whose answer is already in the output are skipped; failed ones are tried again,
-and the output keeps the last result of each id.
+unsupported, error, fallback; a cell a spreadsheet would take for a formula starts with
+``'``). Questions whose answer is already in the output are skipped; failed ones, and
+those the offline answerer answered in a failed LLM's place, are asked again, and the
+output keeps the last result of each id.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from rag.pipeline import Pipeline
 from rag.retrieve.request import checked_filters, checked_k
 from rag.types import Answer, Filters
 
-CSV_COLUMNS = ["id", "question", "answer", "sources", "mode", "unsupported", "error"]
+CSV_COLUMNS = ["id", "question", "answer", "sources", "mode", "unsupported", "error", "fallback"]
 QUESTION_TYPES = (".jsonl", ".csv", ".txt")
 ANSWER_TYPES = (".jsonl", ".csv")
 
@@ -176,7 +177,13 @@ class AnswerFile:
         return {str(row["id"]): row for row in rows if isinstance(row, dict) and row.get("id")}
 
     def answered(self) -> set[str]:
-        return {qid for qid, row in self.records().items() if not row.get("error")}
+        """The ids whose answer is final: not failed, and not an offline stand-in for an
+        LLM that failed (the next run asks the LLM again)."""
+        return {
+            qid
+            for qid, row in self.records().items()
+            if not row.get("error") and not row.get("fallback")
+        }
 
     def append(self, record: dict[str, Any]) -> None:
         with self._lock:
@@ -253,7 +260,8 @@ def answer_record(qid: str, answer: Answer, as_csv: bool) -> dict[str, Any]:
     )
     unsupported = len(answer.unsupported) if answer.answered else 0
     return {"id": qid, "question": answer.question, "answer": answer.text, "sources": sources,
-            "mode": answer.mode, "unsupported": unsupported}  # fmt: skip
+            "mode": answer.mode, "unsupported": unsupported,
+            "fallback": answer.fallback}  # fmt: skip
 
 
 # running ---------------------------------------------------------------------------

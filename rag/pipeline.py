@@ -73,7 +73,6 @@ class Pipeline:
     @classmethod
     def from_settings(cls, settings: Settings | None = None, fallback: bool = False) -> Pipeline:
         """A pipeline on the index, embedder and answerer that ``settings`` select."""
-
         settings = settings or Settings()
         store, settings = open_index(settings)
         if store.count() == 0:
@@ -86,7 +85,6 @@ class Pipeline:
 
     def offline(self) -> Pipeline:
         """The same index with the extractive answerer (when an LLM endpoint fails)."""
-
         answerer = ExtractiveAnswerer(self.settings, self.scorer.embed)
         return Pipeline(self.settings, self.retriever, answerer, self.scorer)
 
@@ -163,7 +161,6 @@ class Pipeline:
 
     def check(self, question: str, standalone: str, raw: str, hits: Sequence[Hit]) -> Answer:
         """The answer with its citations validated and its sentences' support scored."""
-
         quoted = self.answerer.mode == "extractive"  # its sentences are the passages' words
         checked = check_answer(raw, hits, self.scorer, self.settings.support_threshold, quoted)
         return Answer(

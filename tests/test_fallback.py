@@ -4,6 +4,8 @@ command still exits 0. Failures are scripted on the fake OpenAI server."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from pathlib import Path
@@ -72,6 +74,23 @@ def test_rag_batch_answers_offline_the_questions_the_llm_failed(
     summary = json.loads(done.out)
     assert (summary["answered"], summary["failed"]) == (2, 0)
     assert summary["warnings"] == [f"line-1: {records['line-1']['fallback']}"]
+    server.enqueue(REPLY)  # the next run asks the LLM again for the stand-in answer only
+    again = run_cli("batch", str(questions), "-o", str(tmp_path / "a.jsonl"), "--json", env=env)
+    assert (json.loads(again.out)["answered"], json.loads(again.out)["skipped"]) == (1, 1)
+    records = {r["id"]: r for r in map(json.loads, (tmp_path / "a.jsonl").read_text().splitlines())}
+    assert records["line-1"]["mode"] == "llm" and "fallback" not in records["line-1"]
+
+
+def test_a_csv_answer_file_marks_the_stand_in_answers(
+    seed_index: Settings, server: FakeOpenAI, tmp_path: Path
+) -> None:
+    questions = write(tmp_path / "q.txt", f"{QUESTION}\n")
+    server.enqueue_status(500)
+    done = run_cli("batch", str(questions), "-o", str(tmp_path / "a.csv"),
+                   env=llm_env(seed_index, server))  # fmt: skip
+    [row] = csv.DictReader(io.StringIO((tmp_path / "a.csv").read_text(encoding="utf-8")))
+    assert done.code == 0 and row["mode"] == "extractive" and row["error"] == ""
+    assert row["fallback"].endswith(f"; {OFFLINE_INSTEAD}")
 
 
 def test_a_pipeline_without_fallback_still_fails(seed_index: Settings, server: FakeOpenAI) -> None:

@@ -63,7 +63,6 @@ class ChatApp:
 
     def store(self) -> Store:
         """The index of the settings, opened under ``STORE_OPENING``."""
-
         with STORE_OPENING:
             return open_index(self.settings)[0]
 
@@ -140,7 +139,6 @@ class ChatApp:
 
     def sources(self, turns: Sequence[Turn]) -> str:
         """The sources panel: every answer's cards, the last answer's shown."""
-
         store = self.pipeline().retriever.store
         ids = [s.passage.article_id for t in turns for s in t.answer.sources]
         return sources_html([t.answer for t in turns], whole_articles(store, ids))
@@ -151,7 +149,6 @@ class ChatApp:
     def choices(self) -> tuple[list[str], list[tuple[str, str]], list[list[Any]]]:
         """What the index holds now: outlets and (label, id) articles to filter by, and the
         library's rows."""
-
         rows = self.library()
         return outlet_choices(rows), article_choices(rows), rows
 

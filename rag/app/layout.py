@@ -1,5 +1,5 @@
 """The web UI's layout: chat on the left, the answers' sources on the right, and a library
-tab. ``create_app`` returns the Blocks; ``app.py`` launches them.
+tab. ``create_app`` returns the Blocks; ``rag.app.server`` launches them.
 
 Only ``/ask`` is offered as an API: every other event is private to the page. Nothing of
 the corpus is in the page as built (its config, served to anyone who may see the page): the
@@ -94,7 +94,7 @@ def chat_tab(gr: Any, app: ChatApp) -> list[Any]:
                 new = gr.Button("New conversation", elem_id="new-chat")
             examples = example_list(gr, question)
             controls = filter_controls(gr)
-            export_buttons(gr, app, turns)
+            export_buttons(gr, turns)
         with gr.Column(scale=2):
             sources = gr.HTML(sources_html([]), elem_id="sources", label="Sources")
     outputs = [chat, sources, turns, question]
@@ -117,7 +117,7 @@ def example_list(gr: Any, question: Any) -> Any:
     return examples
 
 
-def export_buttons(gr: Any, app: ChatApp, turns: Any) -> None:
+def export_buttons(gr: Any, turns: Any) -> None:
     """ "Export Markdown" and "Export JSON": the file is made on the click, then downloaded
     through a hidden download button."""
     with gr.Row():
@@ -126,11 +126,11 @@ def export_buttons(gr: Any, app: ChatApp, turns: Any) -> None:
     file = gr.DownloadButton(visible="hidden", elem_id="export-file")
     download = "() => document.querySelector('#export-file')?.click()"
     for button, kind in ((md, "md"), (js, "json")):
-        made = button.click(exporter(app, kind), [turns], [file], **PRIVATE)
+        made = button.click(exporter(kind), [turns], [file], **PRIVATE)
         made.then(None, None, None, js=download, **PRIVATE)
 
 
-def exporter(app: ChatApp, kind: str) -> Any:
+def exporter(kind: str) -> Any:
     """The handler that exports the conversation as ``kind`` (md or json)."""
     return lambda turns: export_conversation(turns, kind)
 

@@ -40,7 +40,6 @@ def add_uploads(app: ChatApp, files: Sequence[Any] | None) -> tuple[str, list[li
 def accept(settings: Settings, files: Sequence[Any]) -> tuple[list[str], list[Path]]:
     """The uploads copied into the corpus whose every part reads, and a line for each
     refused one (removed again when it was copied)."""
-
     lines, accepted = [], []
     folder = settings.corpus_dir / UPLOADS
     limit = int(settings.max_upload_mb * 1e6)
@@ -64,7 +63,6 @@ def accept(settings: Settings, files: Sequence[Any]) -> tuple[list[str], list[Pa
 def ingest(app: ChatApp, accepted: Sequence[Path]) -> list[str]:
     """Ingest the accepted uploads; a line for each, and those the ingest names as
     failed removed."""
-
     settings = app.settings
     try:
         report = Ingestor.sync(settings, accepted, progress=True, wait=UPLOAD_WAIT)

@@ -69,7 +69,6 @@ def best_runtime(settings: Settings) -> str:
     ONNX Runtime runs and the model is a BERT it can be built from, ``onnx-int8`` on a CPU
     with int8 dot products, else ``onnx`` (the float32 vectors, faster than torch); else
     ``torch``, float32."""
-
     if settings.embed_device != "cpu" or not onnx_model.available():
         return "torch"
     if not supported(local_model_path(settings.embedding_model)):

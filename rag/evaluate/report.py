@@ -269,7 +269,6 @@ def histogram(report: Report) -> str:
 
 def load_report(path: Path) -> Report:
     """A report written by ``rag eval``; RagError naming the file when it is not one."""
-
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

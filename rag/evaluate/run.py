@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tqdm import tqdm
 
@@ -30,9 +30,6 @@ from rag.pipeline import Pipeline
 from rag.retrieve.request import clean_question
 from rag.settings import Settings
 from rag.types import Answer
-
-if TYPE_CHECKING:
-    from rag.evaluate.report import Report
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,6 @@ class EvalOptions:
 
 def evaluate(settings: Settings, options: EvalOptions) -> Report:
     """The report of one evaluation run (also written to ``options.out``)."""
-
     check_out(options.out)
     items = read_gold(options.gold)
     scorer = None

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from rag.embed.base import settle
 from rag.index import generations
-from rag.index import snapshot as bm25
+from rag.index import snapshot as snapshots
 from rag.index.chroma import has_collection, open_client
 from rag.index.records import fingerprint
 from rag.index.store import Store
@@ -36,10 +36,10 @@ def open_index(settings: Settings, rebuild: bool = False) -> tuple[Store, Settin
     if not rebuild:
         settings = settle(settings, recorded_embedder(client, live))
         return Store(client, base, fingerprint(settings), root), settings
-    stale = generations.all_of(client, base) | generations.among(base, bm25.saved(root))
+    stale = generations.all_of(client, base) | generations.among(base, snapshots.saved(root))
     for name in stale - {live}:
         generations.drop(client, base, name, _metadata(client, live))
-        bm25.remove(root, name)
+        snapshots.remove(root, name)
     settings = settle(settings, None)
     name = generations.new_name(base)
     store = Store(client, base, fingerprint(settings), root, generation=name)

@@ -19,7 +19,7 @@ import numpy as np
 
 from rag.errors import StoreError
 from rag.index import generations, records
-from rag.index import snapshot as bm25
+from rag.index import snapshot as snapshots
 from rag.index.chroma import chunks, pages
 from rag.index.passages import passage_metadata, to_passage
 from rag.index.records import (
@@ -161,15 +161,15 @@ class Store:
         """Mark the snapshot stale before changing passages (a crash then leaves it stale)."""
         self.records.delete(ids=[_STAMP])
 
-    def refresh_snapshot(self) -> bm25.Snapshot:
+    def refresh_snapshot(self) -> snapshots.Snapshot:
         """Rebuild the snapshot (BM25 and vectors) from the passages and record a new stamp."""
         stamp = uuid.uuid4().hex
         snapshot = self._build_snapshot(stamp)
-        bm25.save(snapshot, self._snapshot_root(), self.name)
+        snapshots.save(snapshot, self._snapshot_root(), self.name)
         records.put(self.records, self.batch, [_STAMP], [{"stamp": stamp}])
         return snapshot
 
-    def snapshot(self, have: bm25.Snapshot | None = None) -> bm25.Snapshot:
+    def snapshot(self, have: snapshots.Snapshot | None = None) -> snapshots.Snapshot:
         """The snapshot to answer from: in step with the passages when no ingest is changing
         them, else the last complete one (``have``, or the one saved here), never a mix.
 
@@ -180,14 +180,14 @@ class Store:
         stamp = self.stamp()
         if have is not None and have.stamp == stamp:
             return have
-        loaded = bm25.load(self._snapshot_root(), self.name)
+        loaded = snapshots.load(self._snapshot_root(), self.name)
         if loaded is not None and loaded.stamp == stamp:
             return loaded
         if stamp is not None or self.count() == 0:
             built = self._build_snapshot(stamp or "empty")
             if self.stamp() == stamp:
                 if stamp is not None:
-                    bm25.save(built, self._snapshot_root(), self.name)
+                    snapshots.save(built, self._snapshot_root(), self.name)
                 return built
         last = have or loaded
         if last is None:
@@ -197,23 +197,23 @@ class Store:
             )
         return last
 
-    def _build_snapshot(self, stamp: str) -> bm25.Snapshot:
+    def _build_snapshot(self, stamp: str) -> snapshots.Snapshot:
         scanned = list(self.scan())
         passages = [p for p, _ in scanned]
         dims = len(scanned[0][1]) if scanned else 0
         rows = [v for _, v in scanned]
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), dims)  # (0, 0) if empty
-        columns = bm25.Columns(
+        columns = snapshots.Columns(
             ids=[p.id for p in passages],
             articles=[p.article_id for p in passages],
             outlets=[p.metadata.get("outlet", "") for p in passages],
-            days=[bm25.day_number(p.metadata.get("published")) or 0 for p in passages],
+            days=[snapshots.day_number(p.metadata.get("published")) or 0 for p in passages],
         )
-        return bm25.build(passages, columns, stamp, vectors)
+        return snapshots.build(passages, columns, stamp, vectors)
 
     def _snapshot_root(self) -> Path:
         if self.snapshot_root is None:
-            raise StoreError("this store was opened without a folder for the BM25 sidecar")
+            raise StoreError("this store was opened without a folder for its snapshot")
         self.snapshot_root.mkdir(parents=True, exist_ok=True)
         return self.snapshot_root
 

@@ -141,7 +141,6 @@ class Ingestor:
         """Ingest ``paths`` into the index of ``settings``, holding it against other ingests
         (waiting up to ``wait`` seconds for one that holds it). A full disk under the index
         is one ``DiskFull`` that names it."""
-
         full = disk_full_named(settings.index_dir, settings.chroma_url, "rag ingest")
         with full, ingest_lock(settings, wait):
             return cls.from_settings(settings, progress, rebuild).run(paths)

@@ -52,7 +52,6 @@ def upload_problem(path: Path, max_bytes: int) -> str | None:
     """Why the uploaded file at ``path`` is not ingested, on one line, or None when every
     part of it reads. A file read only in part (a JSON Lines file with a bad line) is
     refused whole: kept, it would fail every later ingest of the corpus again."""
-
     found = read_file(path, max_bytes)
     return problem_line(found.source, found.errors) if found.errors else None
 

@@ -14,7 +14,7 @@ import pytest
 
 from rag.embed.factory import create_embedder
 from rag.errors import IndexMismatch
-from rag.index import snapshot as bm25
+from rag.index import snapshot as snapshots
 from rag.index.chroma import open_client
 from rag.index.open import open_index, snapshot_root
 from rag.index.stats import index_stats
@@ -167,12 +167,12 @@ def test_an_interrupted_rebuild_leaves_the_index_as_it_was_and_the_next_clears_i
         with pytest.raises(KeyboardInterrupt):
             Ingestor.sync(settings, [Path("corpus")], progress=False, rebuild=True)
     leftover = {n.removesuffix("-records") for n in collections(settings)} - {settings.collection}
-    assert len(leftover) == 1 and leftover <= bm25.saved(snapshot_root(settings))
+    assert len(leftover) == 1 and leftover <= snapshots.saved(snapshot_root(settings))
     assert open_index(settings)[0].count() == index_stats(settings)["passages"] == before
     rebuilt = Ingestor.sync(settings, [Path("corpus")], progress=False, rebuild=True)
     live = open_index(settings)[0].name
     base = settings.collection
     assert collections(settings) == {base, f"{base}-live", live, f"{live}-records"}
-    assert bm25.saved(snapshot_root(settings)) == {base, live}  # the replaced one's, till next
+    assert snapshots.saved(snapshot_root(settings)) == {base, live}  # the replaced one's, till next
     assert index_stats(settings)["passages"] == rebuilt.passages < before
     assert open_index(settings)[0].snapshot().stamp == open_index(settings)[0].stamp()

@@ -5,7 +5,6 @@ answerer, the answer's JSON and what the app and `rag ask` show."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from pathlib import Path
@@ -233,7 +232,7 @@ def test_an_obeyed_injection_is_unsupported_and_warned_of_in_the_answer_json(
     assert source.passage.metadata["title"] == TITLE and source.warning
     assert answer.warnings and answer.warnings[0] == source.warning
     assert "Source [1]" in source.warning and "Ignore previous instructions" in source.warning
-    record = json.loads(json.dumps(dataclasses.asdict(answer)))  # rag ask --json, the /ask API
+    record = json.loads(json.dumps(answer.to_dict()))  # rag ask --json, the /ask API
     assert record["warnings"] == list(answer.warnings)
     assert [s["problem"] for s in record["sentences"]] == [INSTRUCTED, INSTRUCTED]
     batch = json.loads(json.dumps(answer_record("q1", answer, as_csv=False)))
