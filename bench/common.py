@@ -1,5 +1,5 @@
-"""Shared pieces of the retrieval benchmarks: cached indexes of SciFact and SQuAD, and
-their queries and gold answers.
+"""Shared pieces of the retrieval benchmarks: cached indexes of SciFact, SQuAD and the
+news set rtqa-dev, and their queries and gold answers.
 
 Each index is built once through the project's own ``Ingestor`` into a folder under
 ``bench/results/`` named after the corpus and the settings that shape it (embedder,
@@ -58,6 +58,8 @@ def doc_id(article_id: str) -> str:
 
 def cached_store(corpus: str, jsonl: Path, fresh: bool = False) -> tuple[Store, Settings]:
     """The cached index of ``jsonl`` (built now when missing, or when ``fresh``)."""
+    if not jsonl.is_file():
+        raise SystemExit(f"{jsonl}: no such file (is --data the bench-data folder?)")
     base = Settings()
     folder = RESULTS / index_key(corpus, base)
     settings = base.model_copy(update={"index_dir": folder})
@@ -116,3 +118,22 @@ def squad_queries(data: Path) -> list[Query]:
         for pid, _, _, questions in squad_paragraphs(data / "dev-v1.1.json")
         for qid, question in questions
     ]
+
+
+def rtqa_store(data: Path, fresh: bool = False) -> tuple[Store, Settings]:
+    """rtqa-dev's 4,717 news entries (snippets and whole articles), one article each."""
+    return cached_store("rtqa", data / "corpus.jsonl", fresh)
+
+
+def rtqa_queries(data: Path) -> list[Query]:
+    """The 3,824 news questions; the gold document is the entry whose text is the question's
+    gold quote."""
+    entries = (json.loads(line) for line in (data / "corpus.jsonl").open(encoding="utf-8"))
+    by_text = {entry["text"]: entry["id"] for entry in entries}
+    queries = []
+    for line in (data / "questions.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        gold = {by_text[quote]: 1 for quote in record["gold_quotes"] if quote in by_text}
+        if gold:
+            queries.append(Query(record["id"], record["question"], gold))
+    return queries

@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from rag.index import snapshot as snapshots
+from rag.index.profile import UNIFORM
 
 DIMS, CANDIDATES, SEED = 384, 50, 7
 
@@ -42,7 +43,9 @@ def main() -> None:
     vectors, queries = unit(args.passages, rng), unit(args.queries, rng)
     ids = [f"p{i}" for i in range(args.passages)]
     columns = snapshots.Columns(ids=ids, articles=ids, outlets=[""] * len(ids), days=[0] * len(ids))
-    snapshot = snapshots.Snapshot(None, columns, "bench", vectors, [])  # nearest needs no texts
+    snapshot = snapshots.Snapshot(
+        None, columns, "bench", vectors, [], UNIFORM
+    )  # nearest needs no texts
     with tempfile.TemporaryDirectory(prefix="rag-dense-") as tmp:
         client = chromadb.PersistentClient(tmp, settings=ChromaSettings(anonymized_telemetry=False))
         collection = client.create_collection("bench", metadata={"hnsw:space": "cosine"})

@@ -46,7 +46,7 @@ from rag.index.open import open_index
 from rag.index.passages import to_passage
 from rag.index.store import Store
 from rag.retrieve.collapse import collapse
-from rag.retrieve.retriever import Retriever
+from rag.retrieve.retriever import Retriever, convex_scores
 from rag.settings import Settings
 from rag.types import Hit, Passage
 
@@ -187,6 +187,7 @@ def profile(retriever: Retriever, queries: Sequence[str], k: int) -> dict[str, d
 
     n = max(retriever.candidates, k)
     snapshot = retriever.snapshot()
+    fusion = retriever.fusion_for(snapshot)
     for query in queries:
         t = time.perf_counter()
         vector = np.asarray(retriever.embedder.embed([query])[0], dtype=np.float32)
@@ -196,7 +197,7 @@ def profile(retriever: Retriever, queries: Sequence[str], k: int) -> dict[str, d
         bm25_scores = snapshot.scores(query)
         sparse = snapshot.top(bm25_scores, n)
         t = timed("bm25", t)
-        scores = retriever.convex_scores(snapshot, vector, dense, bm25_scores, sparse)
+        scores = convex_scores(fusion, snapshot, vector, dense, bm25_scores, sparse)
         order = sorted(scores, key=lambda pid: -scores[pid])[: 3 * k]
         t = timed("fuse", t)
         found = snapshot.get(order)

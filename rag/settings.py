@@ -73,8 +73,12 @@ class Settings(BaseSettings):
         "rank fusion) (RAG_FUSION).",
     )
     rrf_k: float = Field(60.0, gt=0, description="Rank constant of reciprocal rank fusion.")
-    bm25_weight: float = Field(
-        1.0, ge=0, description="Weight of the BM25 side in fusion (dense has weight 1)."
+    bm25_weight: float | None = Field(
+        None,
+        ge=0,
+        description="Weight of the BM25 side in fusion (dense has weight 1); unset, the "
+        "index's BM25 profile gives it (1.0, or 0.5 for an index mixing short items with "
+        "long articles) (RAG_BM25_WEIGHT).",
     )
     duplicate_threshold: float = Field(
         0.8, gt=0, le=1, description="Word-shingle overlap above which passages are duplicates."

@@ -1,8 +1,9 @@
 """The snapshot: the passages in Chroma as of one complete ingest, which questions are
 answered from (``Snapshot``), and its files (``build``, ``save``, ``load``, ``remove``).
 
-It holds a bm25s index (Chroma has no sparse index), the passages' vectors for exact
-dense search, and the passages themselves, in files under ``<index_dir>/bm25/``. Each
+It holds a bm25s index (Chroma has no sparse index) built as the index's ``Profile``
+says, the passages' vectors for exact dense search, and the passages themselves, in files
+under ``<index_dir>/bm25/``; the profile is recorded with them. Each
 build goes to a fresh folder named after the ingest stamp it reflects; a pointer file,
 replaced atomically, names the current one. Answering from one snapshot means a
 question never sees half of an ingest, and a process never reads a stale copy of
@@ -23,10 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from rag.index.profile import PROFILES, Profile, choose
 from rag.types import Filters, Passage
 
-#: bm25s parameters: Lucene's BM25 with Anserini's defaults for BEIR.
-K1, B = 0.9, 0.4
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -88,7 +88,8 @@ class Columns:
 
 class Snapshot:
     """A loaded snapshot: ``search`` ranks passage ids by BM25, ``nearest`` by cosine
-    similarity, ``get`` returns passages, all as of the ingest named by ``stamp``."""
+    similarity, ``get`` returns passages, all as of the ingest named by ``stamp``; BM25 was
+    built as ``profile`` says."""
 
     def __init__(
         self,
@@ -97,10 +98,12 @@ class Snapshot:
         stamp: str,
         vectors: np.ndarray,
         passages: Sequence[Passage] | Path,
+        profile: Profile,
     ) -> None:
         self.model = model
         self.columns = columns
         self.stamp = stamp
+        self.profile = profile
         #: One float32 row per passage, in the order of ``columns.ids``.
         self.vectors = np.asarray(vectors, dtype=np.float32)
         #: The passages, or the file they are read from on first use.
@@ -180,13 +183,15 @@ class Snapshot:
 def build(
     passages: Sequence[Passage], columns: Columns, stamp: str, vectors: np.ndarray
 ) -> Snapshot:
-    """Index ``passages`` (aligned with ``columns`` and the rows of ``vectors``) in memory."""
+    """Index ``passages`` (aligned with ``columns`` and the rows of ``vectors``) in memory,
+    BM25 as the profile chosen from them says."""
     import bm25s
 
-    model = bm25s.BM25(k1=K1, b=B)
+    profile = choose(passages)
+    model = bm25s.BM25(k1=profile.k1, b=profile.b)
     if passages:
-        model.index(tokenize([p.embedding_text() for p in passages]), show_progress=False)
-    return Snapshot(model, columns, stamp, vectors, passages)
+        model.index(tokenize([profile.text(p) for p in passages]), show_progress=False)
+    return Snapshot(model, columns, stamp, vectors, passages, profile)
 
 
 def save(snapshot: Snapshot, root: Path, name: str) -> None:
@@ -200,7 +205,7 @@ def save(snapshot: Snapshot, root: Path, name: str) -> None:
     np.save(folder / "vectors.npy", snapshot.vectors)
     rows = [asdict(snapshot.passages[pid]) for pid in snapshot.columns.ids]
     (folder / "passages.json").write_text(json.dumps(rows), encoding="utf-8")
-    meta = {"stamp": snapshot.stamp, **snapshot.columns.__dict__}
+    meta = {"stamp": snapshot.stamp, "profile": snapshot.profile.name, **snapshot.columns.__dict__}
     (folder / "columns.json").write_text(json.dumps(meta), encoding="utf-8")
     pointer = root / f"{name}.current"
     tmp = root / f"{name}.current.{os.getpid()}"
@@ -231,13 +236,15 @@ def _folders(root: Path, name: str) -> list[Path]:
 
 
 def load(root: Path, name: str) -> Snapshot | None:
-    """The current snapshot under ``root``, or None when there is none (or it is damaged)."""
+    """The current snapshot under ``root``, or None when there is none, it is damaged, or
+    it records no profile (saved before profiles were: it is then rebuilt)."""
     import bm25s
 
     try:
         folder = root / (root / f"{name}.current").read_text(encoding="utf-8").strip()
         meta = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
         stamp = meta.pop("stamp")
+        profile = PROFILES[meta.pop("profile")]
         columns = Columns(**meta)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         model = None
@@ -247,4 +254,4 @@ def load(root: Path, name: str) -> Snapshot | None:
         return None
     if len(vectors) != len(columns.ids) or not (folder / "passages.json").is_file():
         return None
-    return Snapshot(model, columns, stamp, vectors, folder / "passages.json")
+    return Snapshot(model, columns, stamp, vectors, folder / "passages.json", profile)

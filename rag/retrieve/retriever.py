@@ -1,6 +1,6 @@
 """Hybrid retrieval: dense and BM25 over one snapshot of the index, fused (by default a convex
-combination of normalised scores, or reciprocal rank fusion), near-duplicate passages
-collapsed into one.
+combination of normalised scores, or reciprocal rank fusion; BM25 weighted as the index's
+profile says unless ``bm25_weight`` is set), near-duplicate passages collapsed into one.
 
 llama-index's ``QueryFusionRetriever`` does the same fusion, but through asyncio and its
 node wrappers, and it cannot push our filters into BM25; fusion is a few lines here.
@@ -9,6 +9,7 @@ node wrappers, and it cannot push our filters into BM25; fusion is a few lines h
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -32,9 +33,9 @@ class Retriever:
         self.candidates = settings.candidates
         self.top_k = settings.top_k
         self.duplicate_threshold = settings.duplicate_threshold
-        self.fusion = Fusion(
-            mode=settings.fusion, rrf_k=settings.rrf_k, bm25_weight=settings.bm25_weight
-        )
+        self.fusion = Fusion(mode=settings.fusion, rrf_k=settings.rrf_k)
+        #: BM25's weight in fusion when set; else the snapshot's profile gives it.
+        self.bm25_weight = settings.bm25_weight
         self._snapshot: Snapshot | None = None
 
     def refresh(self) -> None:
@@ -75,10 +76,11 @@ class Retriever:
         dense = snapshot.nearest(vector, n, filters)
         bm25_scores = snapshot.scores(query, filters)
         sparse = snapshot.top(bm25_scores, n)
-        if self.fusion.mode == "convex":
-            scores = self.convex_scores(snapshot, vector, dense, bm25_scores, sparse)
+        fusion = self.fusion_for(snapshot)
+        if fusion.mode == "convex":
+            scores = convex_scores(fusion, snapshot, vector, dense, bm25_scores, sparse)
         else:
-            scores = self._rrf(dense, sparse)
+            scores = rrf_scores(fusion, dense, sparse)
         order = sorted(scores, key=lambda pid: -scores[pid])[: 3 * k]
         found = snapshot.get(order)
         dense_rank = {pid: i for i, (pid, _) in enumerate(dense, start=1)}
@@ -90,29 +92,38 @@ class Retriever:
         ]
         return collapse(hits, k, self.duplicate_threshold)
 
-    def _rrf(self, dense: Scored, sparse: Scored) -> dict[str, float]:
-        rankings = [[pid for pid, _ in dense], [pid for pid, _ in sparse]]
-        weights = [self.fusion.dense_weight, self.fusion.bm25_weight]
-        return rrf(rankings, weights, self.fusion.rrf_k)
+    def fusion_for(self, snapshot: Snapshot) -> Fusion:
+        """The fusion settings for ``snapshot``: BM25's weight from the settings when they
+        set one, else from the profile the snapshot was built with."""
+        weight = self.bm25_weight
+        return replace(
+            self.fusion, bm25_weight=snapshot.profile.bm25_weight if weight is None else weight
+        )
 
-    def convex_scores(
-        self,
-        snapshot: Snapshot,
-        vector: np.ndarray,
-        dense: Scored,
-        bm25_scores: np.ndarray | None,
-        sparse: Scored,
-    ) -> dict[str, float]:
-        """Convex fusion over the union of candidates, each scored by both sides: BM25's
-        finds by their vectors, dense finds by the BM25 score array."""
-        cosine = dict(dense)
-        cosine.update(snapshot.cosine([pid for pid, _ in sparse if pid not in cosine], vector))
-        position = snapshot.position
-        bm25 = {
-            pid: float(bm25_scores[position[pid]])
-            if bm25_scores is not None and pid in position
-            else 0.0
-            for pid in cosine
-        }
-        weights = [self.fusion.dense_weight, self.fusion.bm25_weight]
-        return convex([cosine, bm25], weights)
+
+def rrf_scores(fusion: Fusion, dense: Scored, sparse: Scored) -> dict[str, float]:
+    """Reciprocal rank fusion of the two candidate lists."""
+    rankings = [[pid for pid, _ in dense], [pid for pid, _ in sparse]]
+    return rrf(rankings, [fusion.dense_weight, fusion.bm25_weight], fusion.rrf_k)
+
+
+def convex_scores(
+    fusion: Fusion,
+    snapshot: Snapshot,
+    vector: np.ndarray,
+    dense: Scored,
+    bm25_scores: np.ndarray | None,
+    sparse: Scored,
+) -> dict[str, float]:
+    """Convex fusion over the union of candidates, each scored by both sides: BM25's finds
+    by their vectors, dense finds by the BM25 score array."""
+    cosine = dict(dense)
+    cosine.update(snapshot.cosine([pid for pid, _ in sparse if pid not in cosine], vector))
+    position = snapshot.position
+    bm25 = {
+        pid: float(bm25_scores[position[pid]])
+        if bm25_scores is not None and pid in position
+        else 0.0
+        for pid in cosine
+    }
+    return convex([cosine, bm25], [fusion.dense_weight, fusion.bm25_weight])
