@@ -44,6 +44,11 @@ class Profile:
         """What BM25 indexes of ``passage``."""
         return passage.embedding_text() if self.titles else passage.text
 
+    def describe(self) -> str:
+        """One line for ``rag stats``."""
+        titles = "titles in" if self.titles else "titles out"
+        return f"{self.name} (k1 {self.k1}, b {self.b}, {titles}, weight {self.bm25_weight})"
+
     def to_dict(self) -> dict[str, Any]:
         """As recorded with a snapshot."""
         return asdict(self)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.index.profile import PROFILES, Profile, choose
+from rag.index.profile import PROFILES, UNIFORM, Profile, choose
 from rag.types import Filters, Passage
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
@@ -99,11 +99,15 @@ class Snapshot:
         vectors: np.ndarray,
         passages: Sequence[Passage] | Path,
         profile: Profile,
+        recorded: bool = True,
     ) -> None:
         self.model = model
         self.columns = columns
         self.stamp = stamp
         self.profile = profile
+        #: False for a snapshot saved before profiles were recorded (built as ``UNIFORM``):
+        #: it is answered from only until a rebuild can replace it.
+        self.recorded = recorded
         #: One float32 row per passage, in the order of ``columns.ids``.
         self.vectors = np.asarray(vectors, dtype=np.float32)
         #: The passages, or the file they are read from on first use.
@@ -235,16 +239,26 @@ def _folders(root: Path, name: str) -> list[Path]:
     return [p for p in root.glob(f"{name}.*.*") if p.is_dir() and shape.fullmatch(p.name)]
 
 
+def recorded_profile(root: Path, name: str) -> Profile | None:
+    """The BM25 profile of the current snapshot of ``name`` under ``root``, if one is saved."""
+    try:
+        folder = root / (root / f"{name}.current").read_text(encoding="utf-8").strip()
+        meta = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return PROFILES.get(meta.get("profile"), UNIFORM)
+
+
 def load(root: Path, name: str) -> Snapshot | None:
-    """The current snapshot under ``root``, or None when there is none, it is damaged, or
-    it records no profile (saved before profiles were: it is then rebuilt)."""
+    """The current snapshot under ``root``, or None when there is none (or it is damaged).
+    One saved before profiles were recorded was built as ``UNIFORM``, and says so."""
     import bm25s
 
     try:
         folder = root / (root / f"{name}.current").read_text(encoding="utf-8").strip()
         meta = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
         stamp = meta.pop("stamp")
-        profile = PROFILES[meta.pop("profile")]
+        built_as = meta.pop("profile", None)
         columns = Columns(**meta)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         model = None
@@ -254,4 +268,5 @@ def load(root: Path, name: str) -> Snapshot | None:
         return None
     if len(vectors) != len(columns.ids) or not (folder / "passages.json").is_file():
         return None
-    return Snapshot(model, columns, stamp, vectors, folder / "passages.json", profile)
+    profile, recorded = PROFILES.get(built_as, UNIFORM), built_as in PROFILES
+    return Snapshot(model, columns, stamp, vectors, folder / "passages.json", profile, recorded)

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from rag.embed.base import settle
+from rag.index import snapshot as snapshots
 from rag.index.chroma import has_collection, location, open_client
+from rag.index.open import snapshot_root
 from rag.index.records import fingerprint
 from rag.index.store import Store
 from rag.settings import Settings
 
 
 def index_stats(settings: Settings) -> dict[str, Any]:
-    """Location, build settings and counts of the index that ``settings`` point at."""
+    """Location, build settings, counts and BM25 profile (once a snapshot is saved) of the
+    index that ``settings`` point at."""
     client = open_client(settings)
     stats: dict[str, Any] = {"index": location(settings), "collection": settings.collection}
     empty = f"the index is empty; put articles in {settings.corpus_dir}/ and run `rag ingest`"
@@ -29,6 +32,9 @@ def index_stats(settings: Settings) -> dict[str, Any]:
         passages=store.count(),
         sources=len({record.source for record in articles.values()}),
     )
+    profile = snapshots.recorded_profile(snapshot_root(settings), store.name)
+    if profile is not None:
+        stats["bm25"] = profile.describe()
     if not stats["passages"]:
         stats["note"] = empty
     if pending:

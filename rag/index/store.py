@@ -173,15 +173,15 @@ class Store:
         """The snapshot to answer from: in step with the passages when no ingest is changing
         them, else the last complete one (``have``, or the one saved here), never a mix.
 
-        A snapshot out of step with the collection is rebuilt from it, and kept only if no
-        ingest started meanwhile.
+        A snapshot out of step with the collection (or saved without its BM25 profile) is
+        rebuilt from it, and kept only if no ingest started meanwhile.
         """
         self.follow()
         stamp = self.stamp()
         if have is not None and have.stamp == stamp:
             return have
         loaded = snapshots.load(self._snapshot_root(), self.name)
-        if loaded is not None and loaded.stamp == stamp:
+        if loaded is not None and loaded.stamp == stamp and loaded.recorded:
             return loaded
         if stamp is not None or self.count() == 0:
             built = self._build_snapshot(stamp or "empty")

@@ -14,16 +14,8 @@ from rag.retrieve.fusion import convex, rrf
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from rag.types import Filters, Hit, Passage
-from tests.support.files import make_corpus, write
-from tests.support.index import ingest
-
-
-def article(title: str, outlet: str, published: str, body: str) -> str:
-    return f"---\ntitle: {title}\noutlet: {outlet}\npublished: {published}\n---\n\n{body}\n"
-
-
-def retriever(settings: Settings) -> Retriever:
-    return Retriever(open_index(settings)[0], create_embedder(settings), settings)
+from tests.support.files import article, make_corpus, write
+from tests.support.index import ingest, retriever
 
 
 def titles(hits: list[Hit]) -> list[str]:

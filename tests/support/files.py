@@ -18,6 +18,11 @@ def write(path: Path, text: str | bytes) -> Path:
     return path
 
 
+def article(title: str, outlet: str, published: str, body: str) -> str:
+    """A Markdown article with front matter."""
+    return f"---\ntitle: {title}\noutlet: {outlet}\npublished: {published}\n---\n\n{body}\n"
+
+
 def make_corpus(folder: Path, count: int, paragraphs: int = 6) -> list[Path]:
     """``count`` distinct Markdown articles built from the seed texts' sentences."""
     sentences = [

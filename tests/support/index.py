@@ -7,11 +7,13 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rag.embed.factory import create_embedder
 from rag.index.chroma import pages
 from rag.index.open import open_index
 from rag.index.store import Store
 from rag.index.sync import Ingestor, IngestReport
 from rag.pipeline import Pipeline
+from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from tests.support.files import REPO, write
 from tests.support.servers import COLLECTIONS
@@ -23,6 +25,11 @@ if TYPE_CHECKING:
 def make_store(settings: Settings) -> Store:
     """The store of the index of ``settings``."""
     return open_index(settings)[0]
+
+
+def retriever(settings: Settings) -> Retriever:
+    """A retriever over the index ``settings`` point at."""
+    return Retriever(open_index(settings)[0], create_embedder(settings), settings)
 
 
 def ingest(settings: Settings, *paths: Path | str) -> IngestReport:
