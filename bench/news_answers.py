@@ -1,34 +1,46 @@
 """Offline answers to news questions (rtqa-dev), end to end through the project's pipeline:
-how often the gold answer is in the answer, how often an answerable question is refused, and
-how many answer sentences are not found word for word in the passage they cite.
+how often the gold answer is in the answer, how often an answerable question is refused and
+an unanswerable one is, how long answers are, and how many answer sentences are not found
+word for word in the passage they cite.
 
 Usage: python bench/news_answers.py [--questions 300] [--k 6] [--label NAME] [--json]
 
-The index of ``../shared/bench-data/rtqa-dev/corpus.jsonl`` is built once through the
-project's own ``Ingestor`` and cached under ``bench/results/``. Questions are taken evenly
-spaced from ``questions.jsonl``. A sentence counts as quoted word for word when its text,
-whitespace collapsed and with its final punctuation and quote marks set aside, occurs in one
-passage it cites. The check is written here, apart from the project's, so that the same
-script measures any version of the package put first on ``PYTHONPATH``.
+Three groups of ``--questions`` questions each, taken evenly spaced from ``questions.jsonl``:
+
+- *all*: any question, over the whole corpus (4,717 entries);
+- *answerable*: questions whose gold entry states the answer word for word (a quoting
+  answerer can show it), over the whole corpus;
+- *unanswerable*: questions whose answer string is stated by no entry but their gold one,
+  asked of a second index built without those questions' gold entries: nothing left in it
+  states their answer.
+
+Both indexes are built once through the project's own ``Ingestor`` and cached under
+``bench/results/``. A sentence counts as quoted word for word when its text, whitespace
+collapsed and with its final punctuation and quote marks set aside, occurs in one passage it
+cites. The check is written here, apart from the project's, so that the same script measures
+any version of the package put first on ``PYTHONPATH``.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import hashlib
 import json
 import re
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from common import DATA, cached_store
+from common import DATA, RESULTS, cached_store
 from tqdm import tqdm
 
-from rag.evaluate.gold import contains
+from rag.evaluate.gold import contains, normalise
 from rag.pipeline import Pipeline
 from rag.types import Answer
 
+T = TypeVar("T")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
@@ -52,16 +64,67 @@ def quoted_whole(answer: Answer) -> tuple[int, int]:
     return sentences, found
 
 
-def questions(path: Path, count: int) -> list[dict[str, Any]]:
-    """``count`` questions taken evenly spaced from the file."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+def evenly(rows: list[T], count: int) -> list[T]:
+    """``count`` rows taken evenly spaced from ``rows``."""
     step = max(1, len(rows) // count)
     return rows[::step][:count]
 
 
+class Corpus:
+    """The corpus entries, and which of them state a given string."""
+
+    def __init__(self, path: Path) -> None:
+        self.entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        self.by_text = {entry["text"]: entry["id"] for entry in self.entries}
+        folded = [normalise(entry["text"]) for entry in self.entries]
+        self.starts = [0]
+        for text in folded:
+            self.starts.append(self.starts[-1] + len(text) + 1)
+        self.joined = "\0".join(folded)
+
+    def stating(self, answer: str) -> set[str]:
+        """Ids of the entries whose text holds ``answer``."""
+        needle, found, at = normalise(answer), set(), 0
+        while needle and (at := self.joined.find(needle, at)) >= 0:
+            found.add(self.entries[bisect.bisect_right(self.starts, at) - 1]["id"])
+            at += 1
+        return found
+
+    def without(self, ids: set[str]) -> Path:
+        """A jsonl of the corpus less the entries ``ids`` (written once, named by them)."""
+        digest = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()[:10]
+        path = RESULTS / f"rtqa-without-{digest}.jsonl"
+        if not path.is_file():
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            kept = (json.dumps(e) for e in self.entries if e["id"] not in ids)
+            path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+        return path
+
+
+def groups(corpus: Corpus, rows: list[dict[str, Any]], count: int) -> dict[str, Any]:
+    """The three question groups, and the gold entries the unanswerable ones lose."""
+    answerable: list[dict[str, Any]] = []
+    unanswerable: list[tuple[dict[str, Any], str]] = []
+    for row in rows:
+        gold = corpus.by_text.get(row["gold_quotes"][0])
+        stating = corpus.stating(row["answer"])
+        if gold in stating:
+            answerable.append(row)
+            if stating == {gold}:
+                unanswerable.append((row, gold))
+    picked = evenly(unanswerable, count)
+    gone = {gold for _, gold in picked}
+    return {
+        "all": evenly(rows, count),
+        "answerable": evenly(answerable, count),
+        "unanswerable": [row for row, _ in picked],
+        "gone": gone,
+    }
+
+
 def measure(pipeline: Pipeline, items: list[dict[str, Any]], k: int) -> dict[str, Any]:
     """The figures over ``items``."""
-    hits = refused = retrieved = sentences = whole = 0
+    hits = refused = retrieved = sentences = whole = words = 0
     seconds: list[float] = []
     for item in tqdm(items, desc="questions", unit="q"):
         started = time.perf_counter()
@@ -71,15 +134,17 @@ def measure(pipeline: Pipeline, items: list[dict[str, Any]], k: int) -> dict[str
         retrieved += any(contains(p.text, gold) for p in answer.retrieved)
         refused += not answer.answered
         hits += answer.answered and contains(answer.text, item["answer"])
+        words += len(answer.text.split()) if answer.answered else 0
         counted, found = quoted_whole(answer)
         sentences, whole = sentences + counted, whole + found
-    n = len(items)
+    n, answered = len(items), len(items) - refused
     return {
         "questions": n,
         "gold passage retrieved": round(retrieved / n, 3),
         "gold answer in the answer": round(hits / n, 3),
-        "answerable refused": round(refused / n, 3),
-        "answer sentences": sentences,
+        "refused": round(refused / n, 3),
+        "sentences per answer": round(sentences / answered, 2) if answered else 0,
+        "words per answer": round(words / answered, 1) if answered else 0,
         "not word for word in their source": sentences - whole,
         "ask p50 s": round(statistics.median(seconds), 3),
     }
@@ -93,15 +158,24 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     data = DATA / "rtqa-dev"
+    corpus = Corpus(data / "corpus.jsonl")
+    rows = [json.loads(line) for line in (data / "questions.jsonl").read_text().splitlines()]
+    asked = groups(corpus, rows, args.questions)
     _, settings = cached_store("rtqa", data / "corpus.jsonl")
-    pipeline = Pipeline.from_settings(settings)
-    items = questions(data / "questions.jsonl", args.questions)
-    figures = {"label": args.label, **measure(pipeline, items, args.k)}
+    without = corpus.without(asked["gone"])
+    _, held_out = cached_store(without.stem, without)
+    figures: dict[str, Any] = {"label": args.label}
+    for group, index in (("all", settings), ("answerable", settings), ("unanswerable", held_out)):
+        figures[group] = measure(Pipeline.from_settings(index), asked[group], args.k)
     if args.json:
         print(json.dumps(figures))
         return
-    for name, value in figures.items():
-        print(f"{name:36} {value}")
+    print(f"{'':36}" + "".join(f"{group:>14}" for group in ("all", "answerable", "unanswerable")))
+    for name in figures["all"]:
+        row = "".join(
+            f"{figures[group][name]:>14}" for group in ("all", "answerable", "unanswerable")
+        )
+        print(f"{name:36}{row}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """The offline answerer: the most relevant, non-redundant sentences of the retrieved
-passages, each cited, in reading order.
+passages, each cited, the likeliest answering sentence first.
 
 Each sentence of the passages is scored against the question by embedding similarity
 and by the share of the question's content words it contains; maximal marginal
 relevance (MMR) then picks sentences that are relevant and not near-copies of one
-already picked. When no sentence reaches ``min_relevance`` the answer is the
-"cannot answer" sentinel.
+already picked, each reaching ``KEEP_RATIO`` of the best one's relevance. Picking adds a
+little for the passage's rank and for an article's first quotable sentence (news puts the
+key fact first), so of near-equal sentences those come first. When no sentence reaches
+``min_relevance`` the answer is the "cannot answer" sentinel; no sentence below it is ever
+quoted, whatever it would add.
 """
 
 from __future__ import annotations
@@ -29,12 +32,15 @@ from rag.types import Hit
 
 #: Weight of embedding similarity against word overlap in a sentence's relevance.
 SEMANTIC = 0.6
+#: Added to a sentence's relevance when picking and ordering (not when refusing): this
+#: over the rank of its passage (1 for the first), and this for an article's first sentence.
+RANK_PRIOR = 0.1
+LEDE_PRIOR = 0.1
 #: MMR trade-off between relevance and novelty.
 MMR_LAMBDA = 0.7
-#: A picked sentence must reach this share of the best sentence's relevance, and at
-#: least ``KEEP_FLOOR``: broad questions get several sentences, pointed ones one.
-KEEP_RATIO = 0.6
-KEEP_FLOOR = 0.4
+#: A picked sentence must reach this share of the best sentence's relevance (and the
+#: refusal threshold): broad questions get several sentences, pointed ones few.
+KEEP_RATIO = 0.75
 #: Cosine above which a sentence repeats one already picked (overlapping passages
 #: share sentences) and is never picked.
 REPEAT = 0.9
@@ -116,14 +122,36 @@ def overlap(question: str, sentences: Sequence[str]) -> NDArray[np.float64]:
     )
 
 
-def mmr(relevance: NDArray[np.float64], vectors: NDArray[np.float32], count: int) -> list[int]:
-    """Indices picked by maximal marginal relevance, best first."""
+def standing(found: Sequence[Candidate], hits: Sequence[Hit]) -> NDArray[np.float64]:
+    """What each candidate's place adds when picking: its passage's rank, and whether it
+    opens its article (the first candidate of the article's first passage)."""
+    openers = {
+        next(i for i, c in enumerate(found) if c.hit == hit) for hit in {c.hit for c in found}
+    }
+    return np.array(
+        [
+            RANK_PRIOR / (1 + c.hit)
+            + LEDE_PRIOR * (i in openers and hits[c.hit].passage.ordinal == 0)
+            for i, c in enumerate(found)
+        ]
+    )
+
+
+def mmr(
+    relevance: NDArray[np.float64],
+    priority: NDArray[np.float64],
+    vectors: NDArray[np.float32],
+    count: int,
+    least: float,
+) -> list[int]:
+    """Indices picked by maximal marginal relevance of ``priority``, best first, none whose
+    ``relevance`` is below ``least`` or ``KEEP_RATIO`` of the best."""
     picked: list[int] = []
-    floor = max(KEEP_RATIO * float(relevance.max()), KEEP_FLOOR)
+    floor = max(KEEP_RATIO * float(relevance.max()), least)
     similarity = vectors @ vectors.T
     while len(picked) < count:
         redundancy = similarity[:, picked].max(axis=1) if picked else np.zeros(len(relevance))
-        gain = MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * redundancy
+        gain = MMR_LAMBDA * priority - (1 - MMR_LAMBDA) * redundancy
         gain[picked] = -np.inf
         gain[relevance < floor] = -np.inf
         gain[redundancy >= REPEAT] = -np.inf
@@ -164,23 +192,25 @@ class ExtractiveAnswerer:
         return SEMANTIC * similarity + (1 - SEMANTIC) * lexical, vectors[1:]
 
     def compose(self, question: str, hits: Sequence[Hit]) -> str:
-        """The answer text: picked sentences in reading order, each followed by ``[n]``."""
+        """The answer text: picked sentences in ``answer_order``, each followed by ``[n]``."""
         found = candidates(hits)
         if not found:
             return CANNOT_ANSWER
         relevance, vectors = self.relevance(question, found)
         if float(relevance.max()) < self.min_relevance:
             return CANNOT_ANSWER
-        picked = mmr(relevance, vectors, self.sentences)
+        priority = relevance + standing(found, hits)
+        picked = mmr(relevance, priority, vectors, self.sentences, self.min_relevance)
         return " ".join(
-            f"{found[i].text} [{found[i].hit + 1}]" for i in reading_order(found, picked)
+            f"{found[i].text} [{found[i].hit + 1}]" for i in answer_order(found, picked)
         )
 
 
-def reading_order(found: Sequence[Candidate], picked: Sequence[int]) -> list[int]:
-    """Picked sentences grouped by passage (passages in the order their best sentence was
-    picked), and in text order within a passage."""
+def answer_order(found: Sequence[Candidate], picked: Sequence[int]) -> list[int]:
+    """The most relevant sentence first, then the others grouped by passage (passages in
+    the order their best sentence was picked) and in text order within a passage."""
     first_pick: dict[int, int] = {}
     for rank, i in enumerate(picked):
         first_pick.setdefault(found[i].hit, rank)
-    return sorted(picked, key=lambda i: (first_pick[found[i].hit], found[i].start))
+    rest = sorted(picked[1:], key=lambda i: (first_pick[found[i].hit], found[i].start))
+    return [*picked[:1], *rest]

@@ -326,11 +326,13 @@ def test_rag_eval_measures_the_seed_gold_set_offline(seed_index: Settings, tmp_p
     t = report["totals"]
     assert (t["questions"], t["failed"], t["k"]) == (21, 0, 6)
     # Two answerable questions are answered only inside experts' quotations that run over
-    # several paragraphs; their sentences are not quoted without the speaker, so those two
-    # are refused and two more answered from other passages.
+    # several paragraphs; their sentences are not quoted without the speaker, so one is
+    # refused and the other answered from other passages. The refusal threshold, set so
+    # that few answerable news questions are refused, lets one of the four unanswerable
+    # ones ("the population of Kazakhstan") be answered with the nearest sentences.
     assert t["recall_at_k"] >= 0.9 and t["mrr"] >= 0.8 and t["citation_correct"] >= 0.75
     assert t["citation_recall"] >= 0.9 and t["citation_precision"] >= 0.9
-    assert t["unanswerable_refused"] == 1.0 and t["answerable_refused"] <= 2 / 17
+    assert t["unanswerable_refused"] >= 0.75 and t["answerable_refused"] <= 1 / 17
     assert report["judge"]["kind"] == "local" and report["answerer"] == ["extractive"]
     assert {p.name for p in out.iterdir()} >= {"answers.jsonl", "report.md", "report.html",
                                                "support.svg", "run.json"}  # fmt: skip
