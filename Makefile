@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python bench/ingest_scifact.py
 	$(BIN)/python bench/passages.py
 	$(BIN)/python bench/retrieval_quality.py --grid
+	$(BIN)/python bench/bm25_profiles.py
 	$(BIN)/python bench/retrieval_speed.py --profile
 	$(BIN)/python bench/ask_latency.py
 	$(BIN)/python bench/app_startup.py
