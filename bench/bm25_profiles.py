@@ -7,9 +7,9 @@ Usage: python bench/bm25_profiles.py [--data ../shared/bench-data] [--sets ...]
 
 Runs on the indexes ``retrieval_quality.py`` caches (built first when missing). For each
 variant, BM25 is rebuilt over the index's passages with the project's tokenizer
-(``rag.index.snapshot.tokenize``) and asked every question; fusion is the product's convex
-combination (``rag.retrieve.fusion.convex``) over the union of each side's top 50, with the
-dense side's cosines from the stored vectors and the questions embedded as ``rag ask`` does.
+(``rag.index.snapshot.tokenize``) and asked every question; fusion is the product's own
+(``rag.retrieve.retriever.convex_scores``) over the union of each side's top 50, with the
+questions embedded as ``rag ask`` does.
 Scores are per document, as in ``retrieval_quality.py``, without the duplicate collapse.
 """
 
@@ -30,7 +30,8 @@ from tqdm import tqdm
 from rag.embed.factory import create_embedder
 from rag.index.profile import MIXED, UNIFORM, choose, short_share
 from rag.index.snapshot import Snapshot, tokenize
-from rag.retrieve.fusion import convex
+from rag.retrieve.fusion import Fusion
+from rag.retrieve.retriever import convex_scores
 
 #: (k1, b, titles) tried, the product's two profiles among them.
 VARIANTS = [(0.9, 0.4, True), (0.9, 0.4, False), (1.2, 0.75, False), (1.5, 1.0, False),
@@ -39,35 +40,27 @@ WEIGHTS = (0.5, 1.0)
 CANDIDATES = 50
 
 
-def top(scores: np.ndarray, n: int) -> np.ndarray:
-    """Rows of the ``n`` best scores, best first."""
-    n = min(n, len(scores))
-    rows = np.argpartition(-scores, n - 1)[:n]
-    return rows[np.argsort(-scores[rows], kind="stable")]
-
-
 def rank_variant(
     snapshot: Snapshot, questions: np.ndarray, queries: list[Query], variant: tuple
 ) -> dict[str, list[list[str]]]:
-    """Document rankings of BM25 alone and of each fusion weight, one per query."""
+    """Document rankings of BM25 alone and of each fusion weight, one per query, BM25 built
+    as ``variant`` says and fused by the product's ``convex_scores``."""
     k1, b, titles = variant
     passages = [snapshot.passages[pid] for pid in snapshot.columns.ids]
     model = bm25s.BM25(k1=k1, b=b)
-    texts = [p.embedding_text() if titles else p.text for p in passages]
-    model.index(tokenize(texts), show_progress=False)
-    articles = np.array(snapshot.columns.articles, dtype=object)
-    ids = snapshot.columns.ids
-    article_of = dict(zip(ids, snapshot.columns.articles, strict=True))
+    model.index(
+        tokenize([p.embedding_text() if titles else p.text for p in passages]), show_progress=False
+    )
+    article_of = dict(zip(snapshot.columns.ids, snapshot.columns.articles, strict=True))
     out: dict[str, list[list[str]]] = {"bm25": [], **{f"fused {w}": [] for w in WEIGHTS}}
     tokens = tokenize([q.text for q in queries])
     for vector, words in zip(questions, tokens, strict=True):
-        cosine = snapshot.vectors @ vector
-        sparse = model.get_scores(words) if words else np.zeros(len(passages))
-        out["bm25"].append(documents(articles[top(sparse, 100)]))
-        union = np.union1d(top(cosine, CANDIDATES), top(sparse, CANDIDATES))
-        sides = [{ids[r]: float(side[r]) for r in union} for side in (cosine, sparse)]
+        scores = model.get_scores(words) if words else None
+        out["bm25"].append(documents(article_of[pid] for pid, _ in snapshot.top(scores, 100)))
+        dense = snapshot.nearest(vector, CANDIDATES)
+        sparse = snapshot.top(scores, CANDIDATES)
         for w in WEIGHTS:
-            fused = convex(sides, [1.0, w])
+            fused = convex_scores(Fusion(bm25_weight=w), snapshot, vector, dense, scores, sparse)
             order = sorted(fused, key=lambda pid: -fused[pid])
             out[f"fused {w}"].append(documents(article_of[pid] for pid in order))
     return out
@@ -86,8 +79,8 @@ def run_set(name: str, data: Path) -> list[dict[str, Any]]:
     )
     embedder = create_embedder(settings, light=True)
     questions = np.asarray(embedder.embed([q.text for q in queries]), dtype=np.float32)
-    articles = np.array(snapshot.columns.articles, dtype=object)
-    dense = [documents(articles[top(snapshot.vectors @ v, 100)]) for v in questions]
+    article_of = dict(zip(snapshot.columns.ids, snapshot.columns.articles, strict=True))
+    dense = [documents(article_of[pid] for pid, _ in snapshot.nearest(v, 100)) for v in questions]
     rows = [{"set": name, "ranker": "dense", **score(name, dense, queries)}]
     for variant in tqdm(VARIANTS, desc=name, unit="variant"):
         k1, b, titles = variant

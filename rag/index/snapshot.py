@@ -239,14 +239,20 @@ def _folders(root: Path, name: str) -> list[Path]:
     return [p for p in root.glob(f"{name}.*.*") if p.is_dir() and shape.fullmatch(p.name)]
 
 
+def _current(root: Path, name: str) -> tuple[Path, dict[str, Any]]:
+    """The folder of the current snapshot of ``name`` under ``root``, and its columns file
+    (raises OSError or ValueError when there is none or it is unreadable)."""
+    folder = root / (root / f"{name}.current").read_text(encoding="utf-8").strip()
+    return folder, json.loads((folder / "columns.json").read_text(encoding="utf-8"))
+
+
 def recorded_profile(root: Path, name: str) -> Profile | None:
     """The BM25 profile of the current snapshot of ``name`` under ``root``, if one is saved."""
     try:
-        folder = root / (root / f"{name}.current").read_text(encoding="utf-8").strip()
-        meta = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
+        _, meta = _current(root, name)
     except (OSError, ValueError):
         return None
-    return PROFILES.get(meta.get("profile"), UNIFORM)
+    return PROFILES.get(str(meta.get("profile")), UNIFORM)
 
 
 def load(root: Path, name: str) -> Snapshot | None:
@@ -255,8 +261,7 @@ def load(root: Path, name: str) -> Snapshot | None:
     import bm25s
 
     try:
-        folder = root / (root / f"{name}.current").read_text(encoding="utf-8").strip()
-        meta = json.loads((folder / "columns.json").read_text(encoding="utf-8"))
+        folder, meta = _current(root, name)
         stamp = meta.pop("stamp")
         built_as = meta.pop("profile", None)
         columns = Columns(**meta)
