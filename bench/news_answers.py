@@ -1,7 +1,10 @@
 """Offline answers to news questions (rtqa-dev), end to end through the project's pipeline:
-how often the gold answer is in the answer, how often an answerable question is refused and
-an unanswerable one is, how long answers are, and how many answer sentences are not found
-word for word in the passage they cite.
+how often the gold answer is in the answer (and in its first sentence), how often an
+answerable question is refused and an unanswerable one is, how long answers are, and how
+many answer sentences are not found word for word in the passage they cite. Then how well
+the relevance of the best quotable sentence (what the offline answerer refuses on) tells
+answerable from unanswerable questions: the area under the ROC curve, and both groups'
+refusals at a few thresholds.
 
 Usage: python bench/news_answers.py [--questions 300] [--k 6] [--label NAME] [--json]
 
@@ -33,14 +36,20 @@ import time
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from common import DATA, RESULTS, cached_store
 from tqdm import tqdm
 
+from rag.answer.extractive import candidates
 from rag.evaluate.gold import contains, normalise
+from rag.ingest.injection import screened
 from rag.pipeline import Pipeline
 from rag.types import Answer
 
 T = TypeVar("T")
+GROUPS = ("all", "answerable", "unanswerable")
+#: Refusal thresholds on the best sentence's relevance at which both groups are counted.
+THRESHOLDS = (0.3, 0.36, 0.4, 0.45, 0.5, 0.55, 0.6)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
@@ -124,8 +133,9 @@ def groups(corpus: Corpus, rows: list[dict[str, Any]], count: int) -> dict[str, 
 
 def measure(pipeline: Pipeline, items: list[dict[str, Any]], k: int) -> dict[str, Any]:
     """The figures over ``items``."""
-    hits = refused = retrieved = sentences = whole = words = 0
+    hits = first = refused = retrieved = sentences = whole = words = 0
     seconds: list[float] = []
+    best: list[float] = []
     for item in tqdm(items, desc="questions", unit="q"):
         started = time.perf_counter()
         answer = pipeline.ask(item["question"], k=k)
@@ -134,6 +144,9 @@ def measure(pipeline: Pipeline, items: list[dict[str, Any]], k: int) -> dict[str
         retrieved += any(contains(p.text, gold) for p in answer.retrieved)
         refused += not answer.answered
         hits += answer.answered and contains(answer.text, item["answer"])
+        opening = answer.sentences[0].text if answer.answered and answer.sentences else ""
+        first += contains(opening, item["answer"])
+        best.append(best_relevance(pipeline, item["question"], k))
         words += len(answer.text.split()) if answer.answered else 0
         counted, found = quoted_whole(answer)
         sentences, whole = sentences + counted, whole + found
@@ -142,11 +155,38 @@ def measure(pipeline: Pipeline, items: list[dict[str, Any]], k: int) -> dict[str
         "questions": n,
         "gold passage retrieved": round(retrieved / n, 3),
         "gold answer in the answer": round(hits / n, 3),
+        "gold answer in the first sentence": round(first / n, 3),
         "refused": round(refused / n, 3),
         "sentences per answer": round(sentences / answered, 2) if answered else 0,
         "words per answer": round(words / answered, 1) if answered else 0,
         "not word for word in their source": sentences - whole,
         "ask p50 s": round(statistics.median(seconds), 3),
+        "best": best,
+    }
+
+
+def best_relevance(pipeline: Pipeline, question: str, k: int) -> float:
+    """The relevance of the best sentence the offline answerer could quote (what it
+    refuses on), 0 when it has none."""
+    hits = screened(pipeline.retriever.retrieve(question, k))
+    found = candidates(hits)
+    if not found:
+        return 0.0
+    relevance, _ = pipeline.answerer.relevance(question, found)  # type: ignore[attr-defined]
+    return float(relevance.max())
+
+
+def separation(answerable: list[float], unanswerable: list[float]) -> dict[str, Any]:
+    """How well the best sentence's relevance tells answerable from unanswerable questions:
+    the area under the ROC curve, and the share of each refused at a few thresholds."""
+    a, u = np.array(answerable), np.array(unanswerable)
+    auc = float(((a[:, None] > u[None, :]) + 0.5 * (a[:, None] == u[None, :])).mean())
+    return {
+        "auc": round(auc, 3),
+        "refused at threshold": {
+            f"{t:.2f}": [round(float((a < t).mean()), 3), round(float((u < t).mean()), 3)]
+            for t in THRESHOLDS
+        },
     }
 
 
@@ -165,17 +205,23 @@ def main() -> None:
     without = corpus.without(asked["gone"])
     _, held_out = cached_store(without.stem, without)
     figures: dict[str, Any] = {"label": args.label}
-    for group, index in (("all", settings), ("answerable", settings), ("unanswerable", held_out)):
+    for group, index in zip(GROUPS, (settings, settings, held_out), strict=True):
         figures[group] = measure(Pipeline.from_settings(index), asked[group], args.k)
+    best = {group: figures[group].pop("best") for group in GROUPS}
+    figures["separation"] = separation(best["answerable"], best["unanswerable"])
     if args.json:
         print(json.dumps(figures))
         return
-    print(f"{'':36}" + "".join(f"{group:>14}" for group in ("all", "answerable", "unanswerable")))
+    print(f"{'':36}" + "".join(f"{group:>14}" for group in GROUPS))
     for name in figures["all"]:
-        row = "".join(
-            f"{figures[group][name]:>14}" for group in ("all", "answerable", "unanswerable")
-        )
-        print(f"{name:36}{row}")
+        print(f"{name:36}" + "".join(f"{figures[group][name]:>14}" for group in GROUPS))
+    print(
+        f"\nbest sentence's relevance, answerable against unanswerable: ROC AUC "
+        f"{figures['separation']['auc']}"
+    )
+    print(f"{'threshold':>10}{'answerable refused':>22}{'unanswerable refused':>24}")
+    for t, (a, u) in figures["separation"]["refused at threshold"].items():
+        print(f"{t:>10}{a:>22}{u:>24}")
 
 
 if __name__ == "__main__":
