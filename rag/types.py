@@ -41,6 +41,45 @@ class Article:
         return sum(1 for start in self.page_starts if start <= offset) or 1
 
 
+#: The kinds of attributed span: a quotation, reported speech, a claim of unnamed sources,
+#: and another outlet's claim relayed.
+ATTRIBUTION_KINDS = ("direct", "reported", "anonymous", "relayed")
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A span of text that someone else says: who, and how the text says it."""
+
+    start: int
+    end: int
+    #: One of ``ATTRIBUTION_KINDS``.
+    kind: str
+    #: The fullest name the article gives ("Gaziz Abishev"), an outlet or channel
+    #: ("Razvedchik"), or the unnamed sources as written ("insiders"); "" when unknown.
+    speaker: str
+    #: The speaker's role as the article gives it ("political commentator"), else "".
+    role: str = ""
+    #: Whether the span carries the attribution of the sentence before it in its paragraph
+    #: (no cue of its own).
+    continued: bool = False
+
+    def label(self, outlet: str | None) -> str:
+        """Who says it, as an answer names them before their words ("Political commentator
+        Gaziz Abishev (Caliber.Az)"); ``outlet`` is the publishing outlet, if known."""
+        where = f" ({outlet})" if outlet else ""
+        if self.kind == "anonymous":
+            return f"{self.speaker[:1].upper()}{self.speaker[1:]}, not named{where}"
+        if self.kind == "relayed":
+            named = f"{self.role} {self.speaker}".strip()
+            return f"{named[:1].upper()}{named[1:]}, as relayed by {outlet}" if outlet else named
+        named = f"{self.role} {self.speaker}".strip() if self.speaker else "An unnamed speaker"
+        return f"{named[:1].upper()}{named[1:]}{where}"
+
+    def shifted(self, by: int) -> Attribution:
+        """The same attribution with its offsets moved by ``by`` (article to passage)."""
+        return dataclasses.replace(self, start=self.start + by, end=self.end + by)
+
+
 @dataclass(frozen=True)
 class Passage:
     """A span of an article, the unit that is embedded, retrieved and cited."""
@@ -61,9 +100,17 @@ class Passage:
     #: The article's quotations that reach into the passage, as (open, close) offsets into
     #: ``text`` (they may lie beyond it); None when not recorded (an index built before).
     quotations: tuple[tuple[int, int], ...] | None = None
+    #: Who says what in the passage: the article's attributed spans that reach into it, in
+    #: ``text``'s offsets (they may lie beyond it); None when not recorded.
+    attributions: tuple[Attribution, ...] | None = None
 
-    def __post_init__(self) -> None:  # tuples again, as read from JSON
+    def __post_init__(self) -> None:  # tuples and dataclasses again, as read from JSON
         object.__setattr__(self, "page_breaks", tuple(self.page_breaks))
+        if self.attributions is not None:
+            said = tuple(
+                a if isinstance(a, Attribution) else Attribution(**a) for a in self.attributions
+            )
+            object.__setattr__(self, "attributions", said)
         if self.quotations is not None:
             spans = tuple((int(a), int(b)) for a, b in self.quotations)
             object.__setattr__(self, "quotations", spans)
@@ -175,6 +222,21 @@ class Sentence:
     #: Why the sentence misrepresents its sources whatever its score (words it presents as
     #: a source's that the source does not hold); empty when it does not.
     problem: str = ""
+    #: Who says what the sentence rests on, when its support lies in an attributed span
+    #: (``rag.check.voices.as_record``: speaker, role, kind, outlet, label, source, span);
+    #: None when it is in the source's own voice.
+    attribution: dict[str, Any] | None = None
+
+    def words(self) -> str:
+        """What the sentence says its source says: the text less the speaker it names first
+        (its attribution's label and a colon) and the quotation marks put around the words."""
+        label = f"{self.attribution['label']}: " if self.attribution else ""
+        if not label or not self.text.startswith(label):
+            return self.text
+        words = self.text.removeprefix(label)
+        if words.startswith("“") and words.endswith("”") and words.count("“") == 1:
+            return words[1:-1]
+        return words
 
 
 @dataclass(frozen=True)

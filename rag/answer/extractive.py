@@ -28,7 +28,7 @@ from rag.text.claims import stem
 from rag.text.quotations import inside_quotation, quotation_spans
 from rag.text.sentences import content_words, flow, sentence_spans
 from rag.text.verbatim import occurs_in
-from rag.types import Hit
+from rag.types import Attribution, Hit
 
 #: Weight of embedding similarity against word overlap in a sentence's relevance.
 SEMANTIC = 0.6
@@ -56,33 +56,50 @@ _CLOSING = re.compile(r"""[.!…]["'”’»)\]]*$""")
 
 @dataclass(frozen=True)
 class Candidate:
-    """A sentence of a retrieved passage."""
+    """A sentence of a retrieved passage, and who says it when the passage's text does not
+    speak in its own voice."""
 
     hit: int
     start: int
     end: int
     text: str
+    said: Attribution | None = None
 
 
 def candidates(hits: Sequence[Hit]) -> list[Candidate]:
     """The whole sentences of the passages that could answer something, each as it reads in
-    its passage: not questions, fragments, headings or bylines, nor sentences inside a
-    quotation that reaches beyond them (its speaker would be lost)."""
+    its passage: not questions, fragments, headings or bylines, nor words inside a quotation
+    whose speaker is not known (recorded attributions, ``rag.text.attribution``). A sentence
+    of a known speaker's quotation is the words inside the quotation marks only."""
     found: list[Candidate] = []
     for index, hit in enumerate(hits):
         text = hit.passage.text
         spans = list(sentence_spans(text))
+        said = hit.passage.attributions or ()
         recorded = hit.passage.quotations
         quoted = quotation_spans(text) if recorded is None else recorded
         for start, end in spans:
+            speaker = speaking(said, start, end)
             if inside_quotation(start, end, quoted):
-                continue  # a speaker's words, not the source's statement
+                if speaker is None or speaker.kind != "direct":
+                    continue  # a speaker's words, and the speaker unknown
+                start, end = max(start, speaker.start + 1), min(end, speaker.end - 1)
             sentence = flow(text[start:end])
             if hit.passage.ends_article and (start, end) == spans[-1]:
                 sentence = finished(sentence)
             if whole_sentence(sentence) and occurs_in(sentence, text):
-                found.append(Candidate(index, start, end, sentence))
+                found.append(Candidate(index, start, end, sentence, speaker))
     return found
+
+
+def speaking(said: Sequence[Attribution], start: int, end: int) -> Attribution | None:
+    """The attribution covering most of ``start:end`` (a sentence), if one covers half."""
+    best, most = None, (end - start) / 2
+    for attribution in said:
+        covered = min(end, attribution.end) - max(start, attribution.start)
+        if covered >= most and attribution.speaker:
+            best, most = attribution, covered
+    return best
 
 
 def finished(sentence: str) -> str:
@@ -202,8 +219,29 @@ class ExtractiveAnswerer:
         priority = relevance + standing(found, hits)
         picked = mmr(relevance, priority, vectors, self.sentences, self.min_relevance)
         return " ".join(
-            f"{found[i].text} [{found[i].hit + 1}]" for i in answer_order(found, picked)
+            f"{voiced(found[i], hits)} [{found[i].hit + 1}]" for i in answer_order(found, picked)
         )
+
+
+def voiced(candidate: Candidate, hits: Sequence[Hit]) -> str:
+    """The candidate as the answer says it: a speaker's words after their name (role,
+    outlet: ``Attribution.label``) and a colon, in quotation marks unless they hold their own;
+    a sentence whose own words name its speaker, or in the source's voice, as it reads."""
+    said = candidate.said
+    marked = any(mark in candidate.text for mark in '“”«»"')
+    own = said is not None and not said.continued and names(candidate, said)
+    if said is None or (own and (said.kind != "direct" or marked)):
+        return candidate.text
+    label = said.label(hits[candidate.hit].passage.metadata.get("outlet"))
+    if marked:
+        return f"{label}: {candidate.text}"
+    return f"{label}: “{candidate.text}”"
+
+
+def names(candidate: Candidate, said: Attribution) -> bool:
+    """Whether the candidate's own words name its speaker (a surname, an outlet, "insiders")."""
+    words = said.speaker.split()
+    return bool(words) and words[-1].lower() in candidate.text.lower()
 
 
 def answer_order(found: Sequence[Candidate], picked: Sequence[int]) -> list[int]:

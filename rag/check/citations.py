@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.check.support import Span, Support, SupportScorer
+from rag.check.voices import WRONG_SPEAKER, as_record, resting_on, spoken
 from rag.ingest.injection import INSTRUCTED, Finding, in_passage, retrieved_warning, source_warning
 from rag.text.sentences import sentence_spans
 from rag.text.verbatim import misquote
@@ -257,19 +258,24 @@ class Check:
             return Sentence(item.text), None
         evidence = [n for n in cited if n not in self.instructed]
         passages = [self.hits[n - 1].passage for n in evidence]
-        support = self.scorer.score(item.text, [p.text for p in passages], headers(passages))
+        label, words = spoken(item.text, passages) if self.quoted else ("", item.text)
+        support = self.scorer.score(words, [p.text for p in passages], headers(passages))
         alone = dict(zip(evidence, support.per_passage, strict=True))
         pairs = sorted((self.numbering[n], alone.get(n, 0.0)) for n in cited)
         display, solo = tuple(n for n, _ in pairs), tuple(round(x, 4) for _, x in pairs)
         if len(evidence) < len(cited) and (not evidence or support.score < self.threshold):
             return Sentence(item.text, display, 0.0, False, solo, INSTRUCTED), None
-        problem = misquote(item.text, [p.text for p in passages], whole=self.quoted)
+        problem = misquote(words, [p.text for p in passages], whole=self.quoted)
+        found = resting_on(passages, [self.numbering[n] for n in evidence], support.spans)
+        said = as_record(*found) if found else None
+        if label and (said is None or said["label"] != label):
+            problem = WRONG_SPEAKER
         if problem:
             return Sentence(item.text, display, 0.0, False, solo, problem), None
-        for number, found in zip(evidence, support.spans, strict=True):
-            spans[number].extend(found)
+        for number, located in zip(evidence, support.spans, strict=True):
+            spans[number].extend(located)
         supported = support.score >= self.threshold
-        return Sentence(item.text, display, support.score, supported, solo), support
+        return Sentence(item.text, display, support.score, supported, solo, "", said), support
 
 
 def render(sentences: Sequence[Sentence]) -> str:

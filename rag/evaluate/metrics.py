@@ -157,13 +157,14 @@ def _judge_citations(result: QuestionResult, answer: Answer, judge: Judge) -> No
         cited = [passages[n] for n in sentence.citations if n in passages]
         evidence = [p for p in cited if not in_passage(p)]
         premise = Premise([p.text for p in evidence], headers(evidence))
-        faithful = not misquote(sentence.text, premise.texts, answer.mode == "extractive")
-        supported = bool(evidence) and faithful and premise.entails(sentence.text, judge)
+        words = sentence.words()
+        faithful = not misquote(words, premise.texts, answer.mode == "extractive")
+        supported = bool(evidence) and faithful and premise.entails(words, judge)
         result.sentences += 1
         result.entailed += supported
         result.citations += len(cited)
         if supported and len(evidence) > 1:
-            needed = (premise.needed(sentence.text, i, judge) for i in range(len(evidence)))
+            needed = (premise.needed(words, i, judge) for i in range(len(evidence)))
             result.relevant += sum(needed)
         else:
             result.relevant += supported

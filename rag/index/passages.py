@@ -4,10 +4,12 @@ nothing here opens or touches a collection."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import astuple
 from typing import Any
 
 from rag.index.snapshot import day_number
-from rag.types import METADATA_FIELDS, Passage
+from rag.types import METADATA_FIELDS, Attribution, Passage
 
 
 def passage_metadata(passage: Passage) -> dict[str, Any]:
@@ -28,6 +30,8 @@ def passage_metadata(passage: Passage) -> dict[str, Any]:
         meta["ends_article"] = True
     if passage.quotations is not None:
         meta["quotations"] = ",".join(f"{a}:{b}" for a, b in passage.quotations)
+    if passage.attributions is not None:
+        meta["attributions"] = json.dumps([astuple(a) for a in passage.attributions])
     day = day_number(passage.metadata.get("published"))
     if day is not None:
         meta["day"] = day
@@ -49,6 +53,7 @@ def to_passage(pid: str, text: str, meta: dict[str, Any]) -> Passage:
         page_breaks=tuple(int(x) for x in str(meta.get("page_breaks") or "").split(",") if x),
         ends_article=bool(meta.get("ends_article", False)),
         quotations=_spans(meta["quotations"]) if "quotations" in meta else None,
+        attributions=_attributions(meta["attributions"]) if "attributions" in meta else None,
     )
 
 
@@ -56,3 +61,8 @@ def _spans(value: Any) -> tuple[tuple[int, int], ...]:
     """Spans stored as "a:b,c:d"."""
     pairs = (item.split(":") for item in str(value).split(",") if item)
     return tuple((int(a), int(b)) for a, b in pairs)
+
+
+def _attributions(value: Any) -> tuple[Attribution, ...]:
+    """Attributed spans stored as a JSON list of field tuples."""
+    return tuple(Attribution(*fields) for fields in json.loads(str(value)))

@@ -98,10 +98,23 @@ class Plan:
     complete_sources: list[SourceRecord] = field(default_factory=list)
 
 
+#: The version of what ingest reads out of an article besides its words (quotations, who
+#: says what): a new one re-splits every article at the next ingest, so that an index built
+#: before it is brought in step.
+ANALYSIS = 2
+
+
+def _read_with(known: SourceRecord | None) -> str | None:
+    """The file hash under which a source was read whole by this ``ANALYSIS`` (None when
+    it was not, so it is read again)."""
+    version, _, sha256 = known.sha256.partition(":") if known else ("", "", "")
+    return sha256 if version == str(ANALYSIS) else None
+
+
 def content_hash(article: Article) -> str:
     """Hash of everything about an article that ends up in its passages."""
     blob = json.dumps(dataclasses.asdict(article), sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return hashlib.sha256(f"{ANALYSIS}\n{blob}".encode()).hexdigest()
 
 
 class Ingestor:
@@ -179,7 +192,7 @@ class Ingestor:
         read = []
         for path in self._bar(files, "reading", "file"):
             known = sources.get(source_name(path))
-            read.append(read_file(path, max_bytes, known.sha256 if known else None))
+            read.append(read_file(path, max_bytes, _read_with(known)))
         roots = _roots(paths, files, report)
         owners = _owners(read, articles, by_source, roots)
         plan = Plan()
@@ -231,7 +244,7 @@ class Ingestor:
             if record is None:
                 plan.new.add(article.id)
         if not sf.errors:
-            plan.complete_sources.append(SourceRecord(sf.source, sf.sha256))
+            plan.complete_sources.append(SourceRecord(sf.source, f"{ANALYSIS}:{sf.sha256}"))
 
     # applying -----------------------------------------------------------------
 

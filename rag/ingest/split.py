@@ -8,8 +8,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from rag.text.attribution import attributions
 from rag.text.quotations import quotation_spans
-from rag.types import Article, Passage
+from rag.types import Article, Attribution, Passage
 
 if TYPE_CHECKING:
     from llama_index.core.node_parser import SentenceSplitter
@@ -70,6 +71,7 @@ class Splitter:
         passages: list[Passage] = []
         seen: set[str] = set()
         quotations = quotation_spans(article.text)
+        said = attributions(article.text)
         for start, end in unique_blocks(article.text):
             for a, b in self._chunks(article.text[start:end]):
                 text = article.text[start + a : start + b]
@@ -78,7 +80,7 @@ class Splitter:
                     continue
                 seen.add(pid)
                 passage = _passage(article, pid, len(passages), start + a, start + b)
-                passages.append(quoting(passage, quotations))
+                passages.append(quoting(passage, quotations, said))
         return passages
 
     def _chunks(self, block: str) -> Iterator[tuple[int, int]]:
@@ -89,11 +91,15 @@ class Splitter:
             yield a, b
 
 
-def quoting(passage: Passage, quotations: Sequence[tuple[int, int]]) -> Passage:
-    """``passage`` with the article's quotations that reach into it, in its own offsets."""
+def quoting(
+    passage: Passage, quotations: Sequence[tuple[int, int]], said: Sequence[Attribution]
+) -> Passage:
+    """``passage`` with the article's quotations and attributed spans that reach into it,
+    in its own offsets."""
     start, end = passage.start, passage.end
     inside = tuple((a - start, b - start) for a, b in quotations if a < end and b > start)
-    return dataclasses.replace(passage, quotations=inside)
+    spans = tuple(a.shifted(-start) for a in said if a.start < end and a.end > start)
+    return dataclasses.replace(passage, quotations=inside, attributions=spans)
 
 
 def _passage(article: Article, pid: str, ordinal: int, start: int, end: int) -> Passage:
