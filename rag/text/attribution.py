@@ -3,15 +3,17 @@ a claim of unnamed sources or another outlet, each with its speaker (``rag.text.
 
 - ``direct``: a quotation (``rag.text.quotations``) that a cue attributes, after it ("…,”
   Beisebayev stated.", "…,” said Jane Reyes.") or before it (Reyes said: “…”, According to
-  Reyes, “…”). A quotation with no cue that opens its paragraph, right after a paragraph
-  whose words are attributed to a person, is that person's. Short quotations with no cue (a
-  term in quotes, “personal chemistry”) are no one's words.
-- ``reported``: a sentence whose cue names a speaker: "X noted that …", "According to X,
-  …", "…, X said."
-- ``anonymous``: the same, where the speaker is unnamed ("Insiders note that …",
-  "According to sources, …").
-- ``relayed``: the same, where the speaker is another outlet or channel ("…, the Telegram
-  channel Razvedchik reports, citing sources.").
+  Reyes, “…”, He added, “…”). A quotation with no cue of its own, in the paragraph of an
+  attributed one or the next, is the same speaker's (news gives the cue once: "“…,” Psaki
+  said. “And the FDA is not…”"). Short quotations with no cue (a term in quotes, “personal
+  chemistry”) are no one's words.
+- ``reported``: a sentence whose cue names a person or organisation: "X noted that …",
+  "According to X, …", "…, X said on Monday."
+- ``anonymous``: the same, where the speaker is unnamed ("Insiders note that …", "…,
+  officials said.").
+- ``relayed``: the same, where the speaker is another outlet, channel or study ("…, the
+  Telegram channel Razvedchik reports, citing sources.", "according to a new report by
+  Datasembly").
 
 A sentence with no cue of its own, after a reported, anonymous or relayed sentence that
 opens its paragraph, carries the same attribution (``continued``): news goes on in the
@@ -30,35 +32,72 @@ from rag.text.sentences import segments, sentence_spans
 from rag.text.speakers import Cast, Speaker
 from rag.types import Attribution
 
-_VERBS = r"""said|says|say|stated|states|explained|explains|concluded|concludes|noted|notes|note|
-    added|adds|told|tells|emphasi[sz]ed|emphasi[sz]es|emphasi[sz]e|stressed|stresses|
+_VERBS = r"""said|says|say|stated|states|explained|explains|concluded|concludes|noted|notes|
+    note|added|adds|told|tells|emphasi[sz]ed|emphasi[sz]es|emphasi[sz]e|stressed|stresses|
     believes|believe|argued|argues|warned|warns|wrote|writes|insisted|insists|claimed|claims|
     reported|reports|report|announced|announces|suggested|suggests|pointed out|points out|
-    observed|remarked|continued|acknowledged|admitted|recalled|drew attention to|
-    draws attention to|thinks|think|asserted|declared|commented|replied|responded|predicted|
-    maintained|contended|cautioned|confirmed|denied|estimated|asked|urged|assured|
-    underlined|recalls|testified|alleged|alleges"""
+    observed|remarked|continued|acknowledged|acknowledges|admitted|admits|
+    drew attention to|draws attention to|thinks|think|asserted|declared|commented|replied|
+    responded|predicted|maintained|contended|cautioned|confirmed|confirms|denied|estimated|
+    urged|assured|underlined|testified|alleged|alleges|revealed|reveals|found|finds|
+    showed|shows|questioned|determined|pointed to|is reporting|are reporting|is warning|
+    are warning|tweeted|posted|wrote|conceded|complained|vowed|promised"""
+_PARTICIPLES = r"saying|adding|warning|noting|telling|arguing|insisting|explaining|stating"
 VERB = "(?:" + "|".join(v.strip() for v in _VERBS.split("|")) + ")"
-#: A cue after a quotation: ",” the political analyst said." or ",” said Jane Reyes."
-_AFTER = re.compile(
-    rf"^\s*(?:(?P<who>[^.!?“”\"\n]{{1,80}}?)\s+{VERB}\b|{VERB}\s+(?P<who2>[^.!?,;“”\"\n]{{1,60}}))"
+#: A cue after a quotation may also be one of these ("“…?” he asked."), which elsewhere
+#: are no speech ("DeLauro has asked the inspector general…").
+QUOTE_VERB = f"(?:{VERB}|asked|asks|recalled|recalls|wondered)"
+_ABBREVIATIONS = [
+    "No",
+    "Dr",
+    "Mr",
+    "Mrs",
+    "Ms",
+    "Sen",
+    "Rep",
+    "Gov",
+    "Gen",
+    "Prof",
+    "Jr",
+    "St",
+    "Lt",
+    "Col",
+]
+#: A character of a cue's subject: no sentence end, but a title's or an initial's full stop
+#: ("Dr. Robert Califf", "Robert B. Ford").
+_NOT_NAME = (
+    r"(?:[^.!?“”\"\n]|" + "|".join(rf"(?<=\b{a})\." for a in _ABBREVIATIONS) + r"|(?<=\s[A-Z])\.)"
 )
-#: A cue before a quotation: "Reyes said: “" or "According to Reyes, “".
+#: A cue after a quotation: ",” the political analyst said." or ",” said Robert B. Ford."
+_AFTER = re.compile(
+    rf"^\s*(?:(?P<who>{_NOT_NAME}{{1,80}}?)\s+{QUOTE_VERB}\b"
+    rf"|(?:{QUOTE_VERB})\s+(?P<who2>[^,;“”\"\n]{{1,60}}?)(?=,|;|$|(?<!\s[A-Z])(?<!\bDr)[.!?]))"
+)
+#: A cue before a quotation: "Reyes said: “", "According to Reyes, “", "He added, “",
+#: "…, saying on CNN that “".
 _BEFORE = re.compile(
-    rf"(?:(?P<who>[^.!?“”\"\n]{{1,80}}?)\s+{VERB}(?:\s+that)?"
-    rf"|[Aa]ccording to (?P<who2>[^,.“”\"\n]{{1,60}}))\s*[:,]?\s*$"
+    rf"(?:(?P<who>{_NOT_NAME}{{1,80}}?)\s+(?P<verb>{VERB}|{_PARTICIPLES})(?:\s+{_NOT_NAME}{{0,40}}?)?"
+    rf"|[Aa]ccording to (?P<who2>[^,.“”\"\n]{{1,60}})|\b(?:per|as) (?P<who3>[^,.“”\"\n]{{1,40}}))"
+    rf"(?:\s+that)?\s*[:,]?\s*$"
 )
 #: A reported sentence's cue: its opening words up to a speech verb, or "according to".
-_OPENING = re.compile(rf"^(?P<who>[^.!?“”\"\n]{{1,90}}?)\s+{VERB}\b(?!\s+(?:to|by|on|for)\b)")
-_ACCORDING = re.compile(r"(?:^|,\s+)[Aa]ccording to (?P<who>[^,.;“”\"\n]{1,70})")
+_OPENING = re.compile(rf"^(?P<who>{_NOT_NAME}{{1,90}}?)\s+{VERB}\b(?!\s+(?:to|by|for)\b)")
+_ACCORDING = re.compile(r"(?:^|,\s+|\s)[Aa]ccording to (?P<who>[^,.;:“”\"\n]{1,90})")
 _CLOSING = re.compile(
     rf",\s+(?:(?P<who>[^,.!?“”\"\n]{{1,70}}?)\s+{VERB}|{VERB}\s+(?P<who2>[^,.!?“”\"\n]{{1,60}}))"
-    r"(?:,[^.!?]*)?[.!?]?$"
+    r"(?:\s+[^,.!?“”\"\n]{0,50})?(?:,[^.!?]*)?[.!?]?$"
 )
+#: How a quotation that runs on into its cue ends inside its marks (“…,” X said).
+_RUNS_ON = ",?!—–-…"
+_SENTENCE_END = re.compile(r"[.!?…][\"”’)]*\s+(?=[A-Z“\"])")
+#: A claim made by unnamed reports ("…after reports that four infants fell ill").
+_AFTER_REPORTS = re.compile(
+    r"\b(?:after|amid|following|despite)\s+(?:media\s+|news\s+)?reports\s+that\b"
+)
+#: How far before a quotation its cue is looked for (characters).
+LOOK_BACK = 400
 #: A quotation shorter than this (in words) is a term in quotes unless a cue attributes it.
-MIN_QUOTE_WORDS = 5
-#: A quotation with no cue, inheriting its paragraph's speaker, must be at least this long.
-MIN_INHERITED_WORDS = 8
+MIN_QUOTE_WORDS = 4
 _KINDS = {"person": "reported", "organisation": "reported", "anonymous": "anonymous",
           "outlet": "relayed"}  # fmt: skip
 
@@ -81,16 +120,17 @@ def _paragraphs(text: str) -> Iterator[list[tuple[int, int]]]:
 
 
 class _Reader:
-    """Reads an article in order, so that "he", "the analyst" or "the publication" name
-    whoever the text last named."""
+    """Reads an article in order, so that "he", "the analyst" or "the company" name whoever
+    the text last named."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.cast = Cast.of(text)
         self.quotations = quotation_spans(text)
         self.found: list[Attribution] = []
-        self.latest: Attribution | None = None  # the latest person's direct or reported words
+        self.latest: Attribution | None = None  # the latest words with a cue of their own
         self.passed: set[int] = set()  # quotations read already
+        self.read = 0  # how far the text has been read for the names it mentions
 
     def paragraph(self, sentences: Sequence[tuple[int, int]]) -> None:
         """The attributed spans of one paragraph's sentences."""
@@ -100,72 +140,82 @@ class _Reader:
             for a, b in quoted:
                 self._quotation(a, b)
             if any(self._done(a) for a, _ in quoted):
+                self._see(end)
                 carried = None
                 continue
             speaker = _cue(self.text[start:end], self.cast)
-            self.cast.seen(self.text[start:end])
+            self._see(end)
             if speaker is not None:
                 found = Attribution(start, end, _KINDS[speaker.kind], speaker.name, speaker.role)
-                self._add(found, speaker)
+                self.found.append(found)
+                self.latest = found
                 carried = found if index == 0 else None
             elif carried is not None:
                 self.found.append(replace(carried, start=start, end=end, continued=True))
+
+    def _see(self, upto: int) -> None:
+        """Note who the text names from where it was last read up to ``upto``."""
+        if upto > self.read:
+            self.cast.seen(self.text[self.read : upto])
+            self.read = upto
 
     def _done(self, start: int) -> bool:
         return any(a.start == start for a in self.found)
 
     def _quotation(self, start: int, end: int) -> None:
         """Attribute the quotation ``start:end``, if it is someone's words."""
-        if self._done(start) or start in self.passed:
+        if start in self.passed:
             return
         self.passed.add(start)
-        self.cast.seen(self.text[_line_start(self.text, start) : start])
+        self._see(start)
         speaker = _quote_speaker(self.text, start, end, self.cast)
-        words = len(self.text[start:end].split())
+        if len(self.text[start:end].split()) < MIN_QUOTE_WORDS:
+            return  # a term or title in quotes
+        if speaker is None:  # no cue: a person named just before, or the latest speaker
+            speaker = self.cast.first_person(_sentence_before(self.text, start))
         latest = self.latest
-        if (
-            speaker is None
-            and latest is not None
-            and words >= MIN_INHERITED_WORDS
-            and _opens_paragraph(self.text, start)
-            and _follows(self.text, latest.end, start)
-        ):
+        if speaker is None and latest is not None and _follows(self.text, latest.end, start):
             speaker = Speaker(latest.speaker, latest.role, "person")
-        if speaker is None and words < MIN_QUOTE_WORDS:
-            return
-        if speaker is None:
-            self.found.append(Attribution(start, end, "direct", ""))
-            return
-        self._add(Attribution(start, end, "direct", speaker.name, speaker.role), speaker)
-
-    def _add(self, found: Attribution, speaker: Speaker) -> None:
+        found = Attribution(start, end, "direct", speaker.name if speaker else "",
+                            speaker.role if speaker else "")  # fmt: skip
         self.found.append(found)
-        if speaker.kind == "person":
+        if speaker is not None:
             self.latest = found
-            self.cast.latest_person = speaker
 
 
 def _quote_speaker(text: str, start: int, end: int, cast: Cast) -> Speaker | None:
-    """Whom the cue after or before the quotation ``start:end`` names."""
-    closed_sentence = text[end - 2 : end - 1] in (".", "…") if end - start > 2 else False
-    after = _AFTER.match(text[end : end + 120].split("\n")[0])
-    if after and not closed_sentence:
-        who = after.group("who") or after.group("who2")
-        speaker = cast.resolve(who)
+    """Whom the cue after the quotation ``start:end`` names (when the quotation runs on into
+    it: “…,” X said), or the cue before it in its sentence (X said: “…”, X said that …,
+    “…”; "…, saying" and "He added," name the clause's subject)."""
+    if text[end - 2 : end - 1] in _RUNS_ON:
+        after = _AFTER.match(text[end : end + 120].split("\n")[0])
+        speaker = cast.resolve(after.group("who") or after.group("who2")) if after else None
         if speaker is not None:
             return speaker
-    before = _BEFORE.search(text[_line_start(text, start) : start])
-    if before is None and _opens_paragraph(text, start):
+    sentence = _sentence_before(text, start)
+    before = _BEFORE.search(sentence)
+    if before is None and not sentence.strip():
         previous = text[: _line_start(text, start)].rstrip()
         if previous.endswith(":"):
             before = _BEFORE.search(previous[previous.rfind("\n") + 1 :])
-    if before:
-        return cast.resolve(before.group("who") or before.group("who2"))
-    return None
+    if before is not None:
+        who = before.group("who") or before.group("who2") or before.group("who3")
+        parts = [part for part in (who or "").split(",") if part.strip()]
+        speaker = cast.resolve(parts[-1]) if parts else None
+        if speaker is None and len(parts) > 1:  # "Jane Reyes, the mayor of X, said that"
+            speaker = cast.resolve(parts[0])
+        if speaker is None and before.group("verb"):  # "…, saying", "He added,"
+            speaker = cast.first_person(sentence) or cast.latest.get("any")
+        if speaker is not None:
+            return speaker
+    opening = _OPENING.match(sentence)
+    return cast.resolve(opening.group("who")) if opening else None
 
 
 def _cue(sentence: str, cast: Cast) -> Speaker | None:
     """Whom the sentence's own cue names, if it has one."""
+    if _AFTER_REPORTS.search(sentence):
+        return cast.said(Speaker("reports", "", "anonymous"))
     for match in (_ACCORDING.search(sentence), _OPENING.match(sentence)):
         if match:
             speaker = cast.resolve(match.group("who"))
@@ -177,6 +227,13 @@ def _cue(sentence: str, cast: Cast) -> Speaker | None:
     return None
 
 
+def _sentence_before(text: str, at: int) -> str:
+    """The words of ``at``'s sentence before it (from its line's last sentence end)."""
+    line = text[max(_line_start(text, at), at - LOOK_BACK) : at]
+    ends = [m.end() for m in _SENTENCE_END.finditer(line)]
+    return line[ends[-1] if ends else 0 :]
+
+
 def _line_start(text: str, at: int) -> int:
     return text.rfind("\n", 0, at) + 1
 
@@ -186,6 +243,5 @@ def _opens_paragraph(text: str, at: int) -> bool:
 
 
 def _follows(text: str, earlier: int, at: int) -> bool:
-    """Whether ``at`` lies in the paragraph after the one ``earlier`` ends in (or the same)."""
-    between = text[earlier:at]
-    return between.count("\n") <= 2 and "\n\n\n" not in between
+    """Whether ``at`` lies in the paragraph ``earlier`` ends in, or the next one."""
+    return text[earlier:at].strip("\n").count("\n") <= 1 and "\n\n\n" not in text[earlier:at]
