@@ -18,7 +18,7 @@ from rag.answer import prompts
 from rag.answer.base import History
 from rag.answer.client import ChatClient
 from rag.settings import Settings
-from rag.types import Hit
+from rag.types import Hit, Passage
 
 #: How much of the conversation a follow-up is rewritten with.
 CONDENSE_TURNS = 6
@@ -76,8 +76,32 @@ def format_source(number: int, hit: Hit) -> str:
         title=field("title"),
         outlet=field("outlet"),
         date=field("published"),
+        said=who_says_what(hit.passage),
         text=neutralise(hit.passage.text.strip()),
     )
+
+
+def who_says_what(passage: Passage) -> str:
+    """The passage's attributed spans as prompt lines: the opening words each span has in
+    the passage, and who says them ("" when it has none)."""
+    lines = []
+    for said in passage.attributions or ():
+        if not said.speaker:
+            continue
+        words = passage.text[max(0, said.start) : min(len(passage.text), said.end)].split()
+        opening = " ".join(words[:OPENING_WORDS]) + (" …" if len(words) > OPENING_WORDS else "")
+        who = f"{said.speaker}, {said.role}" if said.role else said.speaker
+        kind = KINDS[said.kind]
+        lines.append(
+            prompts.SAID_LINE.format(words=neutralise(opening), who=neutralise(who), kind=kind)
+        )
+    return prompts.SAID.format(lines="\n".join(lines)) if lines else ""
+
+
+#: How many of a span's opening words a prompt shows, and how each kind reads there.
+OPENING_WORDS = 10
+KINDS = {"direct": "quoted", "reported": "reported", "anonymous": "unnamed source",
+         "relayed": "relayed from another outlet"}  # fmt: skip
 
 
 def neutralise(text: str) -> str:

@@ -33,7 +33,14 @@ from dataclasses import dataclass, field
 
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.check.support import Span, Support, SupportScorer
-from rag.check.voices import WRONG_SPEAKER, as_record, resting_on, spoken
+from rag.check.voices import (
+    UNATTRIBUTED,
+    WRONG_SPEAKER,
+    as_record,
+    names_speaker,
+    resting_on,
+    spoken,
+)
 from rag.ingest.injection import INSTRUCTED, Finding, in_passage, retrieved_warning, source_warning
 from rag.text.sentences import sentence_spans
 from rag.text.verbatim import misquote
@@ -270,6 +277,8 @@ class Check:
         said = as_record(*found) if found else None
         if label and (said is None or said["label"] != label):
             problem = WRONG_SPEAKER
+        elif said and not problem and not names_speaker(item.text, said):
+            problem = UNATTRIBUTED.format(label=said["label"])
         if problem:
             return Sentence(item.text, display, 0.0, False, solo, problem), None
         for number, located in zip(evidence, support.spans, strict=True):

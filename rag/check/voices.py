@@ -12,6 +12,9 @@ from rag.types import Attribution, Passage
 
 Span = tuple[int, int]
 WRONG_SPEAKER = "it names a speaker its source does not give for these words"
+UNATTRIBUTED = (
+    "unattributed claim: its source gives it as {label}'s, and the sentence does not say so"
+)
 
 
 def label_of(attribution: Attribution, passage: Passage) -> str:
@@ -64,3 +67,14 @@ def as_record(attribution: Attribution, passage: Passage, number: int) -> dict[s
         "end": attribution.end,
         "continued": attribution.continued,
     }
+
+
+def names_speaker(sentence: str, said: dict[str, Any]) -> bool:
+    """Whether ``sentence`` says who says what it rests on: the label an answer gives them,
+    or their surname (a person), name (an outlet or organisation) or last word (unnamed
+    sources: "insiders", "a source")."""
+    text = sentence.lower()
+    if said["label"].lower() in text:
+        return True
+    words = said["speaker"].lower().replace("’", "'").split()
+    return bool(words) and words[-1].strip("'s") in text.replace("’", "'")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.answer.llm import user_prompt
 from rag.check.citations import check_answer
 from rag.check.support import SupportScorer
 from rag.check.voices import WRONG_SPEAKER
@@ -113,6 +114,30 @@ def test_a_speaker_named_before_the_words_must_be_the_one_the_source_gives() -> 
     lied = f"Professor Hana Sato (The Ledger): “{words}” [1]"
     (sentence,) = check_answer(lied, [hit(QUOTE, (*said, other))], scorer, 0.5, True).sentences
     assert sentence.problem == WRONG_SPEAKER
+
+
+def test_a_sentence_stating_as_fact_what_its_source_attributes_is_flagged() -> None:
+    said = tuple(attributions(QUOTE))
+    hits = [hit(QUOTE, said)]
+    scorer = SupportScorer(FakeEmbedder(Settings(embed_backend="fake")))
+    bare = "The dam will not hold another week of rain. [1]"
+    (sentence,) = check_answer(bare, hits, scorer, 0.5).sentences
+    assert sentence.problem.startswith("unattributed claim") and not sentence.supported
+    assert "Mayor Tomas Reyes (The Ledger)" in sentence.problem
+    named = "Mayor Reyes does not believe the dam will hold another week of rain. [1]"
+    (sentence,) = check_answer(named, hits, scorer, 0.5).sentences
+    assert sentence.problem == "" and sentence.attribution is not None
+    plain = "Mayor Tomas Reyes spoke on Sunday. [1]"  # the source's own voice
+    (sentence,) = check_answer(plain, hits, scorer, 0.5).sentences
+    assert sentence.problem == "" and sentence.attribution is None
+
+
+def test_the_llm_prompt_says_who_says_what_in_each_source() -> None:
+    prompt = user_prompt("Will the dam hold?", [hit(QUOTE, tuple(attributions(QUOTE)))])
+    assert "who says what:" in prompt
+    assert '- "“We did what we could. I do not believe the …" — ' in prompt
+    assert "Tomas Reyes, mayor (quoted)" in prompt
+    assert "who says what" not in user_prompt("Q?", [hit("Plain text here.", ())])
 
 
 @pytest.mark.slow
