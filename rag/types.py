@@ -44,6 +44,9 @@ class Article:
 #: The kinds of attributed span: a quotation, reported speech, a claim of unnamed sources,
 #: and another outlet's claim relayed.
 ATTRIBUTION_KINDS = ("direct", "reported", "anonymous", "relayed")
+#: How each kind reads beside its speaker ("Gaziz Abishev, political commentator (quoted)").
+KIND_WORDS = {"direct": "quoted", "reported": "reported", "anonymous": "unnamed source",
+              "relayed": "relayed from another outlet"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,12 @@ class Attribution:
             return f"{named[:1].upper()}{named[1:]}, as relayed by {outlet}" if outlet else named
         named = f"{self.role} {self.speaker}".strip() if self.speaker else "An unnamed speaker"
         return f"{named[:1].upper()}{named[1:]}{where}"
+
+    def said_by(self) -> str:
+        """Who says it and how, as a source card shows it: "Gaziz Abishev, political
+        commentator (quoted)"."""
+        who = f"{self.speaker}, {self.role}" if self.role else self.speaker
+        return f"{who} ({KIND_WORDS[self.kind]})"
 
     def shifted(self, by: int) -> Attribution:
         """The same attribution with its offsets moved by ``by`` (article to passage)."""
@@ -170,9 +179,12 @@ class Filters:
     #: Inclusive ISO dates (YYYY-MM-DD) bounding the article's ``published`` date.
     since: str | None = None
     until: str | None = None
+    #: People (or sources) quoted or reported in the passage: a whole name or a surname,
+    #: either in any case ("Abishev" is "Gaziz Abishev"); see ``rag.index.speakers``.
+    speakers: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.outlets or self.articles or self.since or self.until)
+        return bool(self.outlets or self.articles or self.since or self.until or self.speakers)
 
 
 @dataclass(frozen=True)

@@ -90,18 +90,12 @@ def who_says_what(passage: Passage) -> str:
             continue
         words = passage.text[max(0, said.start) : min(len(passage.text), said.end)].split()
         opening = " ".join(words[:OPENING_WORDS]) + (" …" if len(words) > OPENING_WORDS else "")
-        who = f"{said.speaker}, {said.role}" if said.role else said.speaker
-        kind = KINDS[said.kind]
-        lines.append(
-            prompts.SAID_LINE.format(words=neutralise(opening), who=neutralise(who), kind=kind)
-        )
+        lines.append(neutralise(prompts.SAID_LINE.format(words=opening, said_by=said.said_by())))
     return prompts.SAID.format(lines="\n".join(lines)) if lines else ""
 
 
-#: How many of a span's opening words a prompt shows, and how each kind reads there.
+#: How many of a span's opening words a prompt shows.
 OPENING_WORDS = 10
-KINDS = {"direct": "quoted", "reported": "reported", "anonymous": "unnamed source",
-         "relayed": "relayed from another outlet"}  # fmt: skip
 
 
 def neutralise(text: str) -> str:

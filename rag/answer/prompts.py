@@ -34,7 +34,7 @@ date: {date}{said}
 
 #: The "who says what" lines of a source, one per attributed span (its opening words).
 SAID = "\nwho says what:\n{lines}"
-SAID_LINE = '- "{words}" — {who} ({kind})'
+SAID_LINE = '- "{words}" — {said_by}'
 
 USER = """Sources:
 

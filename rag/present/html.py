@@ -10,13 +10,14 @@ lists every warning under its mode line.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from rag.present.render import UNSUPPORTED, article_label, marked, mode_line
+from rag.present.render import UNSUPPORTED, article_label, marked, mode_line, speakers_cited
 from rag.types import Answer, Filters, Passage, Source
 
 #: JavaScript (put in the page head) that makes a citation show its answer's sources and
@@ -48,6 +49,8 @@ CSS = """
 .source-title { font-weight: 600; }
 .source-meta { color: #57606a; font-size: 0.9em; margin-bottom: 6px; }
 .source-card mark.support { background: #fef08a; }
+.said-by { font-size: 0.85em; font-weight: 600; color: #1d4ed8; background: #dbeafe;
+  border-radius: 4px; padding: 0 4px; }
 .unsupported { text-decoration: underline wavy #dc2626; }
 .answer-mode { color: #57606a; font-size: 0.85em; margin-top: 6px; }
 a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
@@ -138,7 +141,8 @@ def source_card(source: Source, article: str | None, answer: int = 1) -> str:
     title = escape(meta.get("title") or passage.article_id)
     page = f"p. {source.page}" if source.page is not None else None
     where = escape(" · ".join(v for v in (meta.get("outlet"), meta.get("published"), page) if v))
-    body = escaped_marked(passage.text, source.spans)
+    tags = {max(0, said.start): said.said_by() for said in speakers_cited(source)}
+    body = escaped_marked(passage.text, source.spans, tags)
     also = ""
     if source.also_in:
         names = "; ".join(escape(article_label(p.metadata, p.article_id)) for p in source.also_in)
@@ -159,15 +163,26 @@ def source_card(source: Source, article: str | None, answer: int = 1) -> str:
     )
 
 
-def escaped_marked(text: str, spans: tuple[tuple[int, int], ...]) -> str:
-    """``text`` escaped, with each span in ``<mark class="support">``."""
-    pieces, last = [], 0
-    for start, end in sorted(spans):
-        pieces += [escape(text[last:start]), '<mark class="support">']
-        pieces += [escape(text[start:end]), "</mark>"]
-        last = max(last, end)
-    pieces.append(escape(text[last:]))
-    return "".join(pieces)
+def escaped_marked(
+    text: str, spans: tuple[tuple[int, int], ...], tags: dict[int, str] | None = None
+) -> str:
+    """``text`` escaped, with each span in ``<mark class="support">`` and, before the offsets
+    ``tags`` names, who says the words from there (``<span class="said-by">``)."""
+    tags = tags or {}
+    cuts = sorted({0, len(text), *(a for span in spans for a in span), *tags})
+    pieces, marking = [], False
+    for start, end in itertools.pairwise(cuts):
+        inside = any(a <= start and end <= b for a, b in spans)
+        if marking and (not inside or start in tags):
+            pieces.append("</mark>")
+            marking = False
+        if start in tags:
+            pieces.append(f'<span class="said-by">{escape(tags[start])}:</span> ')
+        if inside and not marking:
+            pieces.append('<mark class="support">')
+            marking = True
+        pieces.append(escape(text[start:end]))
+    return "".join([*pieces, "</mark>" if marking else ""])
 
 
 def conversation_markdown(turns: Sequence[Turn]) -> str:

@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Mapping
 
 from rag.text.sentences import segments
-from rag.types import Answer, Source
+from rag.types import Answer, Attribution, Source
 
 #: Marks around a supporting span: ANSI bold yellow on a terminal, ** otherwise.
 _MARKS = {True: ("\033[1;33m", "\033[0m"), False: ("**", "**")}
@@ -67,6 +67,7 @@ def source_lines(source: Source, color: bool) -> list[str]:
     also = [article_label(p.metadata, p.article_id) for p in source.also_in]
     lines = [heading] + ([f"    also in: {'; '.join(also)}"] if also else [])
     lines += [f"    {SOURCE_WARNING} (source [{source.number}])"] if source.warning else []
+    lines += [f"    said by: {said.said_by()}" for said in speakers_cited(source)]
     return lines + [
         line for a, b in segments(passage.text) for line in _wrapped(source, a, b, color)
     ]
@@ -80,6 +81,16 @@ def _wrapped(source: Source, start: int, end: int, color: bool) -> list[str]:
                   if a < end and b > start)  # fmt: skip
     body = marked(text[start:end], spans, *_MARKS[color])
     return textwrap.wrap(body, 88, initial_indent="    ", subsequent_indent="    ")
+
+
+def speakers_cited(source: Source) -> list[Attribution]:
+    """The attributed spans of the source's passage that its cited spans lie in: whose words
+    the answer takes from it (one each for a speaker and kind)."""
+    found: dict[tuple[str, str], Attribution] = {}
+    for said in source.passage.attributions or ():
+        if said.speaker and any(a < said.end and said.start < b for a, b in source.spans):
+            found.setdefault((said.speaker, said.kind), said)
+    return list(found.values())
 
 
 def article_label(metadata: Mapping[str, str], article_id: str) -> str:

@@ -15,10 +15,12 @@ from rag.index.passages import passage_metadata, to_passage
 from rag.ingest.readers import read_file
 from rag.ingest.split import Splitter
 from rag.pipeline import Pipeline
+from rag.present.html import source_card
+from rag.present.render import source_lines
 from rag.settings import Settings
 from rag.text.attribution import attributions
 from rag.text.verbatim import occurs_in
-from rag.types import Attribution, Hit, Passage
+from rag.types import Attribution, Hit, Passage, Source
 from tests.support.fakes import FakeEmbedder
 
 REPO = Path(__file__).resolve().parents[2]
@@ -161,3 +163,19 @@ def test_the_mission_question_names_every_speaker_and_keeps_their_words_exact(
     assert first.attribution and first.attribution["speaker"] == "Gaziz Abishev"
     assert first.text.startswith("Political commentator Gaziz Abishev (Caliber.Az): “But I do")
     assert " I " not in " ".join(s.text for s in answer.sentences if not s.attribution)
+
+
+def test_source_cards_name_who_says_the_words_the_answer_cites() -> None:
+    said = tuple(attributions(QUOTE))
+    (quote,) = said
+    words = "I do not believe the dam will hold another week of rain."
+    at = QUOTE.index(words)
+    source = Source(1, hit(QUOTE, said).passage, spans=((at, at + len(words)),))
+    card = source_card(source, None)
+    tag = '<span class="said-by">Tomas Reyes, mayor (quoted):</span> '
+    assert f"{tag}“We did what we could. <mark" in card
+    assert card.count("<mark") == card.count("</mark>") == 1
+    assert "said by: Tomas Reyes, mayor (quoted)" in "\n".join(source_lines(source, False))
+    uncited = Source(1, hit(QUOTE, said).passage, spans=((0, 10),))  # the source's own words
+    assert "said-by" not in source_card(uncited, None)
+    assert quote.said_by() == "Tomas Reyes, mayor (quoted)"
