@@ -2,9 +2,10 @@
 append every result as soon as it is known, so an interrupted run resumes where it stopped.
 
 Input: ``.jsonl`` (``id``, ``question``, optional ``outlet``/``outlets``, ``article``/
-``articles``, ``since``, ``until``, ``k``), ``.csv`` (the same columns; several outlets or
-articles separated by ``;``) or ``.txt`` (one question per line, ids ``line-N``). An id
-used on several lines is one failed question naming them; the others are answered.
+``articles``, ``speaker``/``speakers``, ``since``, ``until``, ``k``), ``.csv`` (the same
+columns; several outlets, articles or speakers separated by ``;``) or ``.txt`` (one
+question per line, ids ``line-N``). An id used on several lines is one failed question
+naming them; the others are answered.
 Output: ``.jsonl`` (the whole ``Answer`` with its ``id`` per line, its ``fallback`` when
 the offline answerer stood in for a failed LLM; a failed question as ``id``, ``question``,
 ``error``) or ``.csv`` (id, question, answer, sources, mode,
@@ -139,8 +140,9 @@ def question_of(n: int, row: dict[str, Any] | str) -> Question:
         return Question(qid, "", problem=row, line=n)
     try:
         filters = checked_filters(
-            _many(row, "outlet"), _many(row, "article"), row.get("since"), row.get("until")
-        )
+            _many(row, "outlet"), _many(row, "article"), row.get("since"), row.get("until"),
+            speakers=_many(row, "speaker"),
+        )  # fmt: skip
         k = checked_k(row.get("k"))
     except (RagError, ValueError, TypeError) as exc:
         return Question(qid, str(row.get("question", "")), problem=str(exc), line=n)

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rag.app.options import SERVE_DESCRIPTION, SERVE_HELP, serve_arguments
 from rag.errors import RagError, disk_full_named
@@ -59,6 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
         "publication date, passages and title.",
     )
     articles.add_argument("--json", action="store_true", help="print as JSON")
+    speakers = commands.add_parser(
+        "speakers",
+        help="list who is quoted or reported in the index",
+        description="Every speaker the indexed articles quote or report, most spans first: "
+        "their role, the kinds of their spans, and the outlets and articles they speak in "
+        "(what --speaker takes: the name or the surname).",
+    )
+    speakers.add_argument("--json", action="store_true", help="print as JSON")
     stats = commands.add_parser("stats", help="show what the index holds")
     stats.add_argument("--json", action="store_true", help="print as JSON")
     return parser
@@ -94,6 +103,8 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
         return run_eval(settings, args)
     if args.command == "articles":
         return run_articles(settings, args)
+    if args.command == "speakers":
+        return run_speakers(settings, args)
     if args.command == "serve":
         from rag.app.server import serve  # Gradio and the app only for this command
 
@@ -144,6 +155,10 @@ def add_ask(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     ask.add_argument("--k", type=int, metavar="N", help="passages to retrieve (RAG_TOP_K)")
     ask.add_argument("--outlet", action="append", default=[], help="only this outlet (repeat)")
     ask.add_argument("--article", action="append", default=[], help="only this article id")
+    ask.add_argument(
+        "--speaker", action="append", default=[], metavar="NAME",
+        help="only passages quoting or reporting this speaker (name or surname; repeat)",
+    )  # fmt: skip
     ask.add_argument("--since", metavar="YYYY-MM-DD", help="articles published on or after")
     ask.add_argument("--until", metavar="YYYY-MM-DD", help="articles published on or before")
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
@@ -157,7 +172,9 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     from rag.retrieve.request import checked_filters, checked_k
 
     checked_k(args.k, "--k")
-    filters = checked_filters(args.outlet, args.article, args.since, args.until, prefix="--")
+    filters = checked_filters(
+        args.outlet, args.article, args.since, args.until, prefix="--", speakers=args.speaker
+    )
     pipeline = Pipeline.from_settings(settings, fallback=True)
     answer = pipeline.ask(args.question, filters=filters, k=args.k)
     if answer.fallback:
@@ -319,12 +336,52 @@ def articles_table(articles: Sequence[dict[str, object]]) -> str:
     """One line per article: id, outlet, published, passages and title, in columns."""
     cells = [["-" if article[key] is None else str(article[key]) for key in ARTICLE_KEYS]
              for article in articles]  # fmt: skip
-    rows = [list(ARTICLE_KEYS), *cells]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(ARTICLE_KEYS) - 1)]
+    return columns_table([list(ARTICLE_KEYS), *cells])
+
+
+def columns_table(rows: Sequence[Sequence[str]]) -> str:
+    """``rows`` (the header first) in aligned columns; the last one is not padded."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join(
         "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]])
         for row in rows
     )
+
+
+#: The columns of ``rag speakers``, in order.
+SPEAKER_KEYS = ("speaker", "role", "kinds", "spans", "outlets", "articles")
+
+
+def run_speakers(settings: Settings, args: argparse.Namespace) -> int:
+    """``rag speakers``: who the indexed articles quote or report, most spans first; an
+    empty or missing index is an error (exit 2)."""
+    from rag.index.chroma import has_collection, location, open_client
+    from rag.index.library import list_speakers
+    from rag.index.open import snapshot_root
+    from rag.index.store import Store
+
+    client = open_client(settings)
+    store = None
+    if has_collection(client, settings.collection):
+        store = Store(client, settings.collection, None, snapshot_root(settings))
+    if store is None or not store.count():
+        raise RagError(f"the index at {location(settings)} is empty; run `rag ingest` first")
+    found = [row.to_dict() for row in list_speakers(store)]
+    if args.json:
+        say(json.dumps(found, indent=2, ensure_ascii=False))
+    elif found:
+        say(columns_table([list(SPEAKER_KEYS), *(speaker_cells(row) for row in found)]))
+    else:
+        say("no indexed article quotes or reports anyone (an index built before speakers "
+            "were recorded finds them at its next `rag ingest`)", err=True)  # fmt: skip
+    return 0
+
+
+def speaker_cells(row: dict[str, Any]) -> list[str]:
+    """A ``rag speakers --json`` row as the table's cells (``SPEAKER_KEYS``)."""
+    articles = ", ".join(article["id"] for article in row["articles"])
+    kinds, outlets = ",".join(row["kinds"]), ", ".join(row["outlets"]) or "-"
+    return [row["speaker"], row["role"] or "-", kinds, str(row["spans"]), outlets, articles]
 
 
 def run_stats(settings: Settings, args: argparse.Namespace) -> int:

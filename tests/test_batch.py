@@ -76,6 +76,33 @@ def test_answers_go_to_jsonl_whole_and_to_csv_in_columns(
     assert "[1]" in rows[1]["answer"] and rows[1]["error"] == ""
 
 
+def test_a_speaker_field_answers_from_that_speakers_passages_and_a_typo_fails(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    lines = [
+        {"id": "one", "question": QUESTIONS[0], "speaker": "Abishev"},
+        {"id": "two", "question": QUESTIONS[0], "speakers": ["Beisebayev", "Gaziz Abishev"]},
+        {"id": "typo", "question": QUESTIONS[0], "speaker": "Abishv"},
+    ]
+    questions = read_questions(write(tmp_path / "q.jsonl", "\n".join(map(json.dumps, lines))))
+    assert [q.filters.speakers for q in questions] == [
+        ("Abishev",), ("Beisebayev", "Gaziz Abishev"), ("Abishv",),
+    ]  # fmt: skip
+    csv_rows = "id,question,speakers\na,One?,Abishev; Beisebayev\nb,Two?,\n"
+    parsed = read_questions(write(tmp_path / "q.csv", csv_rows))
+    assert [q.filters.speakers for q in parsed] == [("Abishev", "Beisebayev"), ()]
+    report = run_batch(pipeline, questions, AnswerFile(tmp_path / "a.jsonl"), progress=False)
+    assert (report.answered, report.failed) == (2, 1)
+    records = {r["id"]: r for r in jsonl(tmp_path / "a.jsonl")}
+    said = {r: [{a["speaker"] for a in p["attributions"]} for p in records[r]["retrieved"]]
+            for r in ("one", "two")}  # fmt: skip
+    assert said["one"] and all("Gaziz Abishev" in speakers for speakers in said["one"])
+    assert all({"Gaziz Abishev", "Kazbek Beisebayev"} & speakers for speakers in said["two"])
+    assert records["typo"]["error"] == (
+        "no article quotes or reports speaker 'Abishv' (did you mean 'Gaziz Abishev'?)"
+    )
+
+
 class Interrupted(Pipeline):
     """Stops the run (like Ctrl-C) when it reaches its ``limit``-th question."""
 

@@ -32,7 +32,7 @@ def test_help_lists_every_command_and_exits_0() -> None:
     run = run_cli("--help")
     assert run.code == 0 and run.err == ""
     assert run.out.startswith("usage: rag ")
-    for command in ("ingest", "ask", "batch", "eval", "articles", "stats"):
+    for command in ("ingest", "ask", "batch", "eval", "articles", "speakers", "stats"):
         assert command in run.out
 
 

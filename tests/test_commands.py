@@ -27,6 +27,8 @@ pytestmark = pytest.mark.slow
         (["--since", "2025-03-10", "--until", "2025-03-01"],
          "--since 2025-03-10 is after --until 2025-03-01"),
         (["--k", "51"], "--k must be at least 1 and at most 50, not 51"),
+        (["--speaker", "Abishv"],
+         "no article quotes or reports speaker 'Abishv' (did you mean 'Gaziz Abishev'?)"),
     ],
 )  # fmt: skip
 def test_rag_ask_names_the_filter_that_matches_nothing_and_exits_2(
@@ -75,6 +77,41 @@ def test_rag_articles_lists_the_ids_filters_take(seed_index: Settings) -> None:
     assert table[1].split()[1:4] == ["Caliber.Az", "-", str(caliber["passages"])]
     empty = rag("articles", "--json", **{**index_env(seed_index), "RAG_COLLECTION": "empty"})
     assert (empty.returncode, json.loads(empty.stdout)) == (0, [])
+
+
+def test_rag_ask_for_a_speaker_cites_only_passages_where_they_speak(seed_index: Settings) -> None:
+    question = "What leverage does Moscow have over Astana?"
+    run = rag("ask", question, "--speaker", "Abishev", "--json", **index_env(seed_index))
+    assert run.returncode == 0, run.stderr
+    answer = json.loads(run.stdout)
+    cited = {n for sentence in answer["sentences"] for n in sentence["citations"]}
+    assert cited and answer["retrieved"]
+    for passage in answer["retrieved"] + [s["passage"] for s in answer["sources"]]:
+        assert "Gaziz Abishev" in {a["speaker"] for a in passage["attributions"]}
+
+
+def test_rag_speakers_lists_who_is_quoted_with_role_article_and_outlet(
+    seed_index: Settings,
+) -> None:
+    listed = rag("speakers", "--json", **index_env(seed_index))
+    assert listed.returncode == 0, listed.stderr
+    speakers = {row["speaker"]: row for row in json.loads(listed.stdout)}
+    for name, role in (("Gaziz Abishev", "political commentator"),
+                       ("Kazbek Beisebayev", "political analyst")):  # fmt: skip
+        row = speakers[name]
+        assert row["role"] == role and row["outlets"] == ["Caliber.Az"]
+        assert "direct" in row["kinds"] and row["spans"] >= 3
+        [article] = row["articles"]
+        assert Path(article["id"]).name == "caliber-az-nazarbayev-at-the-kremlin.md"
+        assert article["title"].startswith("Nazarbayev at the Kremlin")
+    counts = [row["spans"] for row in speakers.values()]
+    assert counts == sorted(counts, reverse=True) and "" not in speakers
+    table = rag("speakers", **index_env(seed_index)).stdout.splitlines()
+    assert table[0].split() == ["speaker", "role", "kinds", "spans", "outlets", "articles"]
+    assert table[1].startswith("Gaziz Abishev  ") and "political commentator" in table[1]
+    empty = rag("speakers", "--json", **{**index_env(seed_index), "RAG_COLLECTION": "empty"})
+    assert (empty.returncode, empty.stdout) == (2, "")
+    assert empty.stderr.startswith("error: the index at ") and empty.stderr.count("\n") == 1
 
 
 def test_rag_ingest_warns_of_skipped_files_and_bad_dates_and_exits_0(tmp_path: Path) -> None:

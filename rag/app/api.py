@@ -31,17 +31,18 @@ class AskApi:
         since: str = "",
         until: str = "",
         k: int | None = None,
+        speakers: list[str] | str | None = None,
     ) -> dict[str, Any]:
         """The app's API: one question answered as ``rag batch`` writes it (the ``Answer``
         as JSON), with a ``warning`` when the LLM failed and the offline answerer stood in.
-        ``outlets`` and ``articles`` take one name or a list; ``k`` is checked as
-        ``rag ask --k`` is."""
+        ``outlets``, ``articles`` and ``speakers`` take one name or a list; ``k`` is checked
+        as ``rag ask --k`` is."""
         import gradio as gr
 
         try:
             top = checked_k(k)
             chosen = names(outlets, "outlets"), names(articles, "articles")
-            filters = checked_filters(*chosen, since, until)
+            filters = checked_filters(*chosen, since, until, speakers=names(speakers, "speakers"))
             answer = self.app.pipeline().ask(question, filters=filters, k=top)
         except RagError as exc:
             raise gr.Error(str(exc)) from None
@@ -49,7 +50,7 @@ class AskApi:
 
 
 def names(value: object, option: str) -> tuple[str, ...]:
-    """Outlet or article names given as one name or a list of them (none: empty)."""
+    """Outlet, article or speaker names given as one name or a list of them (none: empty)."""
     if value is None or value == "":
         return ()
     if isinstance(value, str):

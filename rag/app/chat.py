@@ -21,10 +21,17 @@ from collections.abc import Generator, Iterator, Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from rag.app.library import article_choices, outlet_choices, table_rows, whole_articles
-from rag.errors import RagError
+from rag.app.library import (
+    article_choices,
+    outlet_choices,
+    speaker_rows,
+    table_rows,
+    whole_articles,
+)
+from rag.errors import RagError, StoreError
 from rag.index.library import list_articles
 from rag.index.open import open_index
+from rag.index.speakers import count_speakers
 from rag.pipeline import Pipeline
 from rag.present.html import Turn, answer_html, sources_html
 from rag.retrieve.request import checked_filters, checked_k
@@ -93,6 +100,7 @@ class ChatApp:
         since: str = "",
         until: str = "",
         k: float | None = None,
+        speakers: Sequence[str] = (),
     ) -> Iterator[Step]:
         """Stream the answer into the chat, then show it checked, with its sources (the
         panel keeps the earlier answers' sources meanwhile)."""
@@ -101,7 +109,8 @@ class ChatApp:
         chat = [*chat, {"role": "user", "content": question}]
         asked = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         try:
-            filters, top = checked_filters(outlets, articles, since, until), checked_k(k)
+            filters = checked_filters(outlets, articles, since, until, speakers=speakers)
+            top = checked_k(k)
             history = [m for t in turns for m in exchange(t.answer)]
             answer = yield from self._stream(question, chat, turns, history, filters, top)
         except RagError as exc:
@@ -157,6 +166,16 @@ class ChatApp:
     def library(self) -> list[list[Any]]:
 
         return table_rows(list_articles(self.store()))
+
+    def speakers(self) -> list[list[Any]]:
+        """The speakers table: who the index quotes or reports, as of the snapshot questions
+        are answered from (none while an ingest writes an index that has none saved yet)."""
+        try:
+            opened = self._pipeline
+            snapshot = opened.retriever.snapshot() if opened else self.store().snapshot()
+        except StoreError:
+            return []
+        return speaker_rows(count_speakers(snapshot.passages.values()))
 
     def describe(self) -> str:
         """Which answerer is in use, for the header."""

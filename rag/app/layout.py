@@ -19,7 +19,7 @@ from typing import Any
 from rag.app.api import AskApi
 from rag.app.chat import ChatApp
 from rag.app.export import export_conversation
-from rag.app.library import COLUMNS, example_questions
+from rag.app.library import COLUMNS, SPEAKER_COLUMNS, example_questions, speaker_choices
 from rag.app.uploads import add_uploads
 from rag.ingest.readers import READERS
 from rag.pipeline import Pipeline
@@ -59,16 +59,19 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
         with gr.Tab("Chat"):
             following = chat_tab(gr, app)
         with gr.Tab("Library"):
-            table, refreshing = library_tab(gr, app)
+            tables, refreshing = library_tab(gr, app)
 
-        def refresh() -> tuple[Any, Any, Any, list[list[Any]]]:
+        def refresh() -> tuple[Any, ...]:
             outlets, articles, rows = app.choices()
+            speakers = app.speakers()
             samples = [[question] for question in example_questions(rows)]
             examples = gr.Dataset(samples=samples, visible=bool(samples))
-            return gr.Dropdown(choices=outlets), gr.Dropdown(choices=articles), examples, rows
+            chosen = gr.Dropdown(choices=outlets), gr.Dropdown(choices=articles)
+            said = gr.Dropdown(choices=speaker_choices(speakers))
+            return *chosen, said, examples, rows, speakers
 
         for event in (blocks.load, *refreshing):
-            event(refresh, None, [*following, table], **PRIVATE)
+            event(refresh, None, [*following, *tables], **PRIVATE)
         slots = answer_slots(settings)
         gr.api(AskApi(app).ask, api_name="ask", concurrency_limit=slots, concurrency_id="ask")
     return blocks.queue(default_concurrency_limit=CONCURRENCY)
@@ -81,7 +84,7 @@ def answer_slots(settings: Settings) -> int:
 
 def chat_tab(gr: Any, app: ChatApp) -> list[Any]:
     """Chat and controls on the left, sources on the right; returns what follows the
-    index: the outlet and article filters and the example questions."""
+    index: the outlet, article and speaker filters and the example questions."""
     turns = gr.State([])
     with gr.Row():
         with gr.Column(scale=3):
@@ -105,7 +108,8 @@ def chat_tab(gr: Any, app: ChatApp) -> list[Any]:
             app.respond, inputs, outputs, concurrency_limit=slots, concurrency_id="chat", **PRIVATE
         )
     new.click(app.new_chat, None, outputs, **PRIVATE)
-    return [*controls[:2], examples]
+    outlet, article, *_, speaker = controls
+    return [outlet, article, speaker, examples]
 
 
 def example_list(gr: Any, question: Any) -> Any:
@@ -136,21 +140,24 @@ def exporter(kind: str) -> Any:
 
 
 def filter_controls(gr: Any) -> list[Any]:
-    """Outlets, articles (their choices filled when the page loads), date range and k, in a
-    closed accordion."""
+    """Outlets, speakers, articles (their choices filled when the page loads), date range
+    and k, in a closed accordion; in the order ``ChatApp.respond`` takes them."""
     with gr.Accordion("Filters", open=False):
-        outlet = gr.Dropdown([], multiselect=True, label="Outlets", elem_id="outlets")
+        with gr.Row():
+            outlet = gr.Dropdown([], multiselect=True, label="Outlets", elem_id="outlets")
+            speaker = gr.Dropdown([], multiselect=True, label="Speakers", elem_id="speakers")
         article = gr.Dropdown([], multiselect=True, label="Articles", elem_id="articles")
         with gr.Row():
             since = gr.Textbox(label="Published since (YYYY-MM-DD)", elem_id="since")
             until = gr.Textbox(label="Published until (YYYY-MM-DD)", elem_id="until")
         k = gr.Slider(1, 20, value=6, step=1, label="Passages (k)", elem_id="k")
-    return [outlet, article, since, until, k]
+    return [outlet, article, since, until, k, speaker]
 
 
-def library_tab(gr: Any, app: ChatApp) -> tuple[Any, list[Any]]:
-    """The indexed articles (read when the page loads), and upload of new files; returns
-    the table and the events after which what the index holds is read again."""
+def library_tab(gr: Any, app: ChatApp) -> tuple[list[Any], list[Any]]:
+    """The indexed articles and their speakers (read when the page loads), and upload of
+    new files; returns the two tables and the events after which what the index holds is
+    read again."""
     table = gr.Dataframe(
         [],
         headers=COLUMNS,
@@ -158,6 +165,15 @@ def library_tab(gr: Any, app: ChatApp) -> tuple[Any, list[Any]]:
         interactive=False,
         wrap=True,
         column_widths=["38%", "14%", "12%", "8%", "28%"],
+    )
+    speakers = gr.Dataframe(
+        [],
+        headers=SPEAKER_COLUMNS,
+        label="Speakers",
+        elem_id="speakers-table",
+        interactive=False,
+        wrap=True,
+        column_widths=["18%", "16%", "12%", "6%", "34%", "14%"],
     )
     reload = gr.Button("Refresh", size="sm", elem_id="refresh-library")
     kinds = sorted(READERS)
@@ -177,4 +193,4 @@ def library_tab(gr: Any, app: ChatApp) -> tuple[Any, list[Any]]:
         return add_uploads(app, files)[0]  # the ingest's own bars (reading, embedding) are shown
 
     ingested = ingest.click(ingest_with_progress, [upload], [result], **PRIVATE)
-    return table, [ingested.then, reload.click]
+    return [table, speakers], [ingested.then, reload.click]

@@ -1,7 +1,8 @@
 """The library tab's values: the index's article rows as the table shows them (``COLUMNS``,
-``table_rows``), the filters' choices and the example questions made from those rows, and
-whole articles as the sources panel shows them. It reads the index only through
-``rag.index`` (``list_articles``, ``Store``) and writes nothing."""
+``table_rows``), its speakers as theirs does (``SPEAKER_COLUMNS``, ``speaker_rows``), the
+filters' choices and the example questions made from those rows, and whole articles as the
+sources panel shows them. It reads the index only through ``rag.index`` (``list_articles``,
+``count_speakers``, ``Store``) and writes nothing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag.index.library import ArticleRow
+from rag.index.speakers import SpeakerRow
 from rag.index.store import Store
 from rag.present.html import article_text
 from rag.present.render import article_label
@@ -23,6 +25,25 @@ COLUMNS = ["title", "outlet", "published", "passages", "article id"]
 def table_rows(rows: Sequence[ArticleRow]) -> list[list[Any]]:
     """The library table's values (see ``COLUMNS``), one list per article."""
     return [[r.title, r.outlet, r.published, r.passages, r.article_id] for r in rows]
+
+
+#: Columns of the speakers table.
+SPEAKER_COLUMNS = ["speaker", "role", "kinds", "spans", "articles", "outlets"]
+
+
+def speaker_rows(rows: Sequence[SpeakerRow]) -> list[list[Any]]:
+    """The speakers table's values (see ``SPEAKER_COLUMNS``), one list per speaker; an
+    article is shown by its title (its id when it has none)."""
+    return [
+        [r.speaker, r.role, ", ".join(r.kinds), r.spans,
+         "; ".join(title or aid for aid, title in r.articles), ", ".join(r.outlets)]
+        for r in rows
+    ]  # fmt: skip
+
+
+def speaker_choices(rows: Sequence[Sequence[Any]]) -> list[str]:
+    """The speakers of the speakers table's rows, sorted by name."""
+    return sorted({str(row[0]) for row in rows if row[0]}, key=str.casefold)
 
 
 def outlet_choices(rows: Sequence[Sequence[Any]]) -> list[str]:

@@ -1,11 +1,13 @@
-"""What the index holds, article by article: ``list_articles`` reads it through ``Store``
-(never a Chroma collection directly) into typed ``ArticleRow``s. Nothing here makes HTML
-or table values (``rag/app/library.py``) or handles files (``rag/ingest/uploads.py``)."""
+"""What the index holds, article by article and speaker by speaker: ``list_articles`` and
+``list_speakers`` read it through ``Store`` (never a Chroma collection directly) into typed
+``ArticleRow``s and ``SpeakerRow``s. Nothing here makes HTML or table values
+(``rag/app/library.py``) or handles files (``rag/ingest/uploads.py``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag.index.speakers import SpeakerRow, count_speakers
 from rag.index.store import Store
 
 
@@ -35,3 +37,10 @@ def list_articles(store: Store) -> list[ArticleRow]:
         counts[aid] = counts.get(aid, 0) + 1
     rows = [ArticleRow(*fields[aid], counts[aid], aid) for aid in fields]
     return sorted(rows, key=lambda row: (str(row.title).lower(), row.article_id))
+
+
+def list_speakers(store: Store) -> list[SpeakerRow]:
+    """One row per speaker quoted or reported in the index, most spans first, as of the
+    snapshot questions are answered from (a StoreError while an ingest is writing an index
+    that has none saved yet)."""
+    return count_speakers(store.snapshot().passages.values())

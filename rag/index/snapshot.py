@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from rag.index.profile import PROFILES, UNIFORM, Profile, choose
+from rag.index.speakers import speaks
 from rag.types import Filters, Passage
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
@@ -70,12 +71,17 @@ class Columns:
     articles: list[str]
     outlets: list[str]
     days: list[int]
+    #: The named speakers of each passage (``rag.index.speakers.passage_speakers``); None
+    #: in a snapshot saved before they were recorded, where no passage has one.
+    speakers: list[list[str]] | None = None
 
     def mask(self, filters: Filters) -> np.ndarray:
         """Boolean array: which passages pass ``filters``."""
         keep = np.ones(len(self.ids), dtype=bool)
         if filters.outlets:
             keep &= np.isin(np.array(self.outlets, dtype=object), list(filters.outlets))
+        if filters.speakers:
+            keep &= self.speaking(filters.speakers)
         if filters.articles:
             keep &= np.isin(np.array(self.articles, dtype=object), list(filters.articles))
         days = np.array(self.days, dtype=np.int64)
@@ -84,6 +90,13 @@ class Columns:
         if filters.until:
             keep &= (days > 0) & (days <= (day_number(filters.until) or 99999999))
         return keep
+
+    def speaking(self, wanted: Sequence[str]) -> np.ndarray:
+        """Boolean array: in which passages one of the ``wanted`` speakers speaks."""
+        rows = self.speakers if self.speakers is not None else [[] for _ in self.ids]
+        named = {speaker for row in rows for speaker in row}
+        meant = {speaker for speaker in named if speaks(wanted, [speaker])}
+        return np.array([not meant.isdisjoint(row) for row in rows], dtype=bool)
 
 
 class Snapshot:
@@ -105,8 +118,9 @@ class Snapshot:
         self.columns = columns
         self.stamp = stamp
         self.profile = profile
-        #: False for a snapshot saved before profiles were recorded (built as ``UNIFORM``):
-        #: it is answered from only until a rebuild can replace it.
+        #: False for a snapshot saved before profiles or speakers were recorded (built as
+        #: ``UNIFORM``, no passage with a speaker): it is answered from only until a
+        #: rebuild can replace it.
         self.recorded = recorded
         #: One float32 row per passage, in the order of ``columns.ids``.
         self.vectors = np.asarray(vectors, dtype=np.float32)
@@ -257,7 +271,8 @@ def recorded_profile(root: Path, name: str) -> Profile | None:
 
 def load(root: Path, name: str) -> Snapshot | None:
     """The current snapshot under ``root``, or None when there is none (or it is damaged).
-    One saved before profiles were recorded was built as ``UNIFORM``, and says so."""
+    One saved before profiles were recorded was built as ``UNIFORM``, and one saved before
+    speakers were has none; either says it is not ``recorded``."""
     import bm25s
 
     try:
@@ -273,5 +288,6 @@ def load(root: Path, name: str) -> Snapshot | None:
         return None
     if len(vectors) != len(columns.ids) or not (folder / "passages.json").is_file():
         return None
-    profile, recorded = PROFILES.get(built_as, UNIFORM), built_as in PROFILES
+    profile = PROFILES.get(built_as, UNIFORM)
+    recorded = built_as in PROFILES and columns.speakers is not None
     return Snapshot(model, columns, stamp, vectors, folder / "passages.json", profile, recorded)

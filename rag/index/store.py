@@ -28,6 +28,7 @@ from rag.index.records import (
     SourceRecord,
     check_fingerprint,
 )
+from rag.index.speakers import passage_speakers
 from rag.types import Passage
 
 _STAMP = "g:stamp"
@@ -173,8 +174,8 @@ class Store:
         """The snapshot to answer from: in step with the passages when no ingest is changing
         them, else the last complete one (``have``, or the one saved here), never a mix.
 
-        A snapshot out of step with the collection (or saved without its BM25 profile) is
-        rebuilt from it, and kept only if no ingest started meanwhile.
+        A snapshot out of step with the collection (or saved without its BM25 profile or
+        its speakers) is rebuilt from it, and kept only if no ingest started meanwhile.
         """
         self.follow()
         stamp = self.stamp()
@@ -208,6 +209,7 @@ class Store:
             articles=[p.article_id for p in passages],
             outlets=[p.metadata.get("outlet", "") for p in passages],
             days=[snapshots.day_number(p.metadata.get("published")) or 0 for p in passages],
+            speakers=[passage_speakers(p) for p in passages],
         )
         return snapshots.build(passages, columns, stamp, vectors)
 

@@ -1,6 +1,6 @@
 """What is asked, checked before retrieval: the question's text, its filters (outlets,
-articles, dates) and ``k``, each refused with a one-line error that names the option and,
-for a filter that matches nothing, the closest values the index holds.
+articles, speakers, dates) and ``k``, each refused with a one-line error that names the
+option and, for a filter that matches nothing, the closest values the index holds.
 
 Owns: validating requests from the command line, the app and batch files alike. Must not:
 rank, answer, or read anything but the snapshot's columns.
@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from rag.errors import RagError
 from rag.index.snapshot import Columns
+from rag.index.speakers import speaks
 from rag.types import Filters
 
 #: Longest question accepted, in characters.
@@ -42,6 +43,7 @@ def checked_filters(
     since: str | None = None,
     until: str | None = None,
     prefix: str = "",
+    speakers: Sequence[str] = (),
 ) -> Filters:
     """Filters from what a person gave, the dates checked; a bad date, or a range that ends
     before it starts, is a RagError naming the option (``prefix`` + "since" or "until")."""
@@ -49,7 +51,7 @@ def checked_filters(
     last = iso_date(until or None, f"{prefix}until")
     if first and last and first > last:
         raise RagError(f"{prefix}since {first} is after {prefix}until {last}")
-    return Filters(tuple(outlets), tuple(articles), first, last)
+    return Filters(tuple(outlets), tuple(articles), first, last, tuple(speakers))
 
 
 def iso_date(value: str | None, option: str) -> str | None:
@@ -90,6 +92,7 @@ def check_matches(filters: Filters, columns: Columns) -> None:
     may have meant), or when the filters match none together."""
     _known("outlet", filters.outlets, columns.outlets)
     _known("id", filters.articles, columns.articles)
+    _known_speakers(filters.speakers, columns.speakers)
     dates = Filters(since=filters.since, until=filters.until)
     if dates and not columns.mask(dates).any():
         raise RagError(_no_dates(dates, columns.days))
@@ -115,6 +118,27 @@ def _known(field: str, wanted: Sequence[str], present: Iterable[str]) -> None:
         else:
             hint = "`rag articles` lists them"
         raise RagError(f"no article has {field} {value!r} ({hint})")
+
+
+def _known_speakers(wanted: Sequence[str], present: Sequence[Sequence[str]] | None) -> None:
+    if not wanted:
+        return
+    if present is None:
+        raise RagError(
+            "the copy of the index questions are answered from was saved before speakers were "
+            "recorded; wait for the ingest under way to finish, or run `rag ingest`"
+        )
+    known = {speaker for row in present for speaker in row}
+    surnames = {s.split()[-1]: s for s in sorted(known, reverse=True) if s.strip()}
+    for value in wanted:
+        if speaks([value], known):
+            continue
+        guess = closest(value, known | set(surnames))
+        if guess is not None:
+            hint = f"did you mean {guess if guess in known else surnames[guess]!r}?"
+        else:
+            hint = "`rag speakers` lists them" if known else "no article quotes anyone"
+        raise RagError(f"no article quotes or reports speaker {value!r} ({hint})")
 
 
 def closest(value: str, known: Iterable[str]) -> str | None:
@@ -146,12 +170,15 @@ def _iso(day: int) -> str:
 
 
 def describe(filters: Filters) -> str:
-    """The filters in words: "outlet 'A' and published from 2025-01-01 to 2025-03-01"."""
+    """The filters in words: "outlet 'A' and speaker 'Abishev' and published from
+    2025-01-01 to 2025-03-01"."""
     parts = []
     if filters.outlets:
         parts.append("outlet " + " or ".join(repr(outlet) for outlet in filters.outlets))
     if filters.articles:
         parts.append("article " + " or ".join(repr(article) for article in filters.articles))
+    if filters.speakers:
+        parts.append("speaker " + " or ".join(repr(speaker) for speaker in filters.speakers))
     if filters.since and filters.until:
         parts.append(f"published from {filters.since} to {filters.until}")
     elif filters.since or filters.until:

@@ -53,3 +53,18 @@ def test_ask_refuses_a_bad_k_and_takes_one_outlet_as_a_string(url: str) -> None:
     got = client.predict(question=QUESTION, outlets="Caliber.Az", k=2, api_name="/ask")
     assert got["sources"] and len(got["retrieved"]) <= 2
     assert {p["metadata"]["outlet"] for p in got["retrieved"]} == {"Caliber.Az"}
+
+
+def test_ask_takes_speakers_as_a_name_or_a_list_and_names_an_unknown_one(url: str) -> None:
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(url, verbose=False)
+    with pytest.raises(AppError, match="no article quotes or reports speaker 'Abishv' \\(did"):
+        client.predict(question=QUESTION, speakers="Abishv", api_name="/ask")
+    both = {"Gaziz Abishev", "Kazbek Beisebayev"}
+    for given, wanted in (("Abishev", {"Gaziz Abishev"}), (["Beisebayev", "Abishev"], both)):
+        got = client.predict(question=QUESTION, speakers=given, api_name="/ask")
+        assert got["sources"] and got["retrieved"]
+        for passage in got["retrieved"]:
+            assert wanted & {a["speaker"] for a in passage["attributions"]}

@@ -303,6 +303,7 @@ def test_an_app_is_used_at_once_while_it_warms_up(
             crashed.append(args.exc_value)
 
     monkeypatch.setattr(threading, "excepthook", hook)
+    speakers = ChatApp(seed).speakers()  # read alone, nothing opening the index beside it
     for run in range(10):  # each a fresh index folder: Chroma's client not yet made
         copy = copy_index(seed, tmp_path / f"index-{run}")
         refresh = load_handler(create_app(copy))
@@ -311,7 +312,8 @@ def test_an_app_is_used_at_once_while_it_warms_up(
         for thread in threading.enumerate():
             if thread.name == "warm-up":
                 thread.join(timeout=60)
-        assert all(len(job.result()[-1]) == 3 for job in loaded)
+        assert all(len(job.result()[-2]) == 3 for job in loaded)  # the library's articles
+        assert all(job.result()[-1] == speakers for job in loaded)
     assert crashed == []
 
 

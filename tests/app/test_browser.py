@@ -70,6 +70,7 @@ possible again, the port authority said.
 BAD_NAME = "blank.md"
 ELSEWHERE_TITLE = "Ili river dam talks resume in Almaty"
 ELSEWHERE_LABEL = f"{ELSEWHERE_TITLE} — Ili Herald, 2024-07-01"
+ELSEWHERE_SPEAKER = "Aida Nurlanova"
 ELSEWHERE = f"""---
 title: {ELSEWHERE_TITLE}
 outlet: Ili Herald
@@ -78,6 +79,8 @@ date: 2024-07-01
 
 Engineers from both sides of the Ili river met in Almaty to resume talks on the dam's
 summer releases, which downstream farmers say have fallen for three years.
+
+“The releases must rise by a third this summer,” said {ELSEWHERE_SPEAKER}, a hydrologist.
 """
 
 BOT = "#chat [data-testid='bot']"
@@ -351,6 +354,9 @@ def test_library_upload_adds_good_files_and_names_bad_ones(page: Page, tmp_path:
     eventually(lambda: None if "Nazarbayev at the Kremlin" in shown_text(library) else "no seeds")
     assert HOSTILE_TITLE in shown_text(library)
     assert UPLOAD_TITLE not in shown_text(library)
+    speakers = page.locator("#speakers-table")  # who the articles quote, under them
+    eventually(lambda: None if "Gaziz Abishev" in shown_text(speakers) else "no speakers")
+    assert "political commentator" in shown_text(speakers)
     no_injected_markup(page)
 
     page.locator("#upload input[type=file]").set_input_files([good, bad])
@@ -384,6 +390,7 @@ def test_library_upload_adds_good_files_and_names_bad_ones(page: Page, tmp_path:
     page.get_by_text("Filters", exact=True).click()
     assert UPLOAD_LABEL in options(page, "#articles")
     assert UPLOAD_OUTLET in options(page, "#outlets")
+    assert "Gaziz Abishev" in options(page, "#speakers")
     page.get_by_text("Filters", exact=True).click()
     ask(page, UPLOAD_QUESTION)
     expect(page.locator(f"{CARDS} .source-title", has_text=UPLOAD_TITLE)).not_to_have_count(0)
@@ -413,10 +420,12 @@ def test_articles_ingested_by_another_process_are_offered_on_refresh_and_reload(
     page.get_by_role("tab", name="Library").click()
     page.locator("#refresh-library").click()
     expect(page.locator("#library")).to_contain_text(ELSEWHERE_TITLE)
+    expect(page.locator("#speakers-table")).to_contain_text(ELSEWHERE_SPEAKER)
     page.get_by_role("tab", name="Chat").click()
     filters.click()
     assert ELSEWHERE_LABEL in options(page, "#articles")
     assert "Ili Herald" in options(page, "#outlets")
+    assert ELSEWHERE_SPEAKER in options(page, "#speakers")
 
     # A page loaded afresh offers it too (the choices built at start lack it).
     page.reload()

@@ -125,6 +125,7 @@ def test_exports_record_how_each_question_was_asked_and_leave_no_folders(
         "articles": [article],
         "since": None,
         "until": None,
+        "speakers": [],
     }
     assert dt.datetime.fromisoformat(data[1]["asked"]) >= dt.datetime.fromisoformat(
         data[0]["asked"]
@@ -257,6 +258,22 @@ def test_a_hung_llm_costs_one_deadline_and_the_chat_says_how_long(app: ChatApp) 
     assert "answered offline instead" in shown and turns[0].answer.mode == "extractive"
     assert deadline <= elapsed < deadline + 3.0, elapsed  # three tries would take 9 s and more
     assert len(server.chats) == 1
+
+
+def test_the_speakers_table_and_filter_follow_the_index(app: ChatApp) -> None:
+    from rag.app.library import SPEAKER_COLUMNS, speaker_choices
+
+    rows = {row[0]: dict(zip(SPEAKER_COLUMNS, row, strict=True)) for row in app.speakers()}
+    assert rows["Gaziz Abishev"]["role"] == "political commentator"
+    assert rows["Kazbek Beisebayev"]["outlets"] == "Caliber.Az"
+    assert rows["Gaziz Abishev"]["articles"].startswith("Nazarbayev at the Kremlin")
+    assert {"Gaziz Abishev", "Kazbek Beisebayev"} <= set(speaker_choices(app.speakers()))
+    *_, (chat, _, turns, _) = app.respond(QUESTION, [], [], speakers=["Beisebayev"])
+    assert turns[0].filters.speakers == ("Beisebayev",) and turns[0].answer.sources
+    for passage in turns[0].answer.retrieved:
+        assert "Kazbek Beisebayev" in {a.speaker for a in passage.attributions or ()}
+    *_, (chat, _, _, _) = app.respond(QUESTION, chat, turns, speakers=["Beisebaev"])
+    assert "did you mean &#x27;Kazbek Beisebayev&#x27;?" in chat[-1]["content"]
 
 
 def test_filter_choices_follow_the_index_and_tell_syndicated_copies_apart(

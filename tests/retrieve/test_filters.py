@@ -10,6 +10,7 @@ import pytest
 from rag.batch import read_questions
 from rag.errors import RagError
 from rag.index.snapshot import Columns
+from rag.index.speakers import passage_speakers
 from rag.pipeline import Pipeline
 from rag.retrieve.request import MAX_K, check_matches, checked_filters, checked_k, closest
 from rag.settings import Settings
@@ -55,6 +56,41 @@ def test_an_article_id_without_its_folder_is_named_with_the_whole_id(seed: Pipel
     )
     answer = seed.ask(QUESTION, filters=Filters(articles=(whole,)))
     assert answer.retrieved and {p.article_id for p in answer.retrieved} == {whole}
+
+
+def test_a_speaker_filter_answers_from_passages_where_that_speaker_speaks_only(
+    seed: Pipeline,
+) -> None:
+    question = "What leverage does Moscow have over Astana?"
+    for wanted, speaker in (
+        ("Abishev", "Gaziz Abishev"),
+        ("kazbek beisebayev", "Kazbek Beisebayev"),
+    ):
+        answer = seed.ask(question, filters=Filters(speakers=(wanted,)))
+        assert answer.retrieved and answer.sources
+        assert all(speaker in passage_speakers(p) for p in answer.retrieved)
+        assert all(speaker in passage_speakers(s.passage) for s in answer.sources)
+    unfiltered = seed.ask(question)
+    assert any("Gaziz Abishev" not in passage_speakers(p) for p in unfiltered.retrieved)
+
+
+def test_a_speaker_the_index_lacks_is_named_with_the_close_match(seed: Pipeline) -> None:
+    assert asked(seed, speakers=("Abishv",)) == (
+        "no article quotes or reports speaker 'Abishv' (did you mean 'Gaziz Abishev'?)"
+    )
+    assert asked(seed, speakers=("Kazbek Beisebaev",)) == (
+        "no article quotes or reports speaker 'Kazbek Beisebaev' (did you mean "
+        "'Kazbek Beisebayev'?)"
+    )
+    assert asked(seed, speakers=("Abishev", "Tokayev")) == (
+        "no article quotes or reports speaker 'Tokayev' (`rag speakers` lists them)"
+    )
+    ids = set(seed.retriever.snapshot().columns.articles)
+    [meeting] = [aid for aid in ids if aid.endswith("/putin-nazarbayev-private-meeting.md")]
+    assert asked(seed, speakers=("Abishev",), articles=(meeting,)) == (
+        f"no article matches these filters together: article {meeting!r} and speaker "
+        "'Abishev' (each matches some articles alone)"
+    )
 
 
 def test_dates_in_an_index_without_dated_articles_are_said_to_match_nothing(

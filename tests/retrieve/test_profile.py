@@ -17,7 +17,7 @@ from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from rag.types import Passage
 from tests.support.files import article
-from tests.support.index import copy_index, retriever, seeds_with
+from tests.support.index import columns_file, copy_index, retriever, seeds_with
 from tests.support.servers import COLLECTIONS, ON_SERVER
 
 
@@ -126,13 +126,6 @@ def mixed(
             env.setenv("RAG_CHROMA_URL", request.getfixturevalue("chroma_server"))
             env.setenv("RAG_COLLECTION", f"profile-{next(COLLECTIONS)}")
         return seeds_with(tmp_path_factory.mktemp("mixed"), NEWS)
-
-
-def columns_file(settings: Settings) -> Path:
-    """The ``columns.json`` of the current snapshot of the index of ``settings``."""
-    root = snapshot_root(settings)
-    pointer = root / f"{open_index(settings)[0].name}.current"
-    return root / pointer.read_text(encoding="utf-8").strip() / "columns.json"
 
 
 def recorded(settings: Settings) -> object:

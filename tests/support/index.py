@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from rag.embed.factory import create_embedder
 from rag.index.chroma import pages
-from rag.index.open import open_index
+from rag.index.open import open_index, snapshot_root
 from rag.index.store import Store
 from rag.index.sync import Ingestor, IngestReport
 from rag.pipeline import Pipeline
@@ -72,6 +72,13 @@ def copy_index(settings: Settings, index_dir: Path) -> Settings:
                 embeddings=got["embeddings"],
             )  # fmt: skip
     return copy
+
+
+def columns_file(settings: Settings) -> Path:
+    """The ``columns.json`` of the current snapshot of the index of ``settings``."""
+    root = snapshot_root(settings)
+    pointer = root / f"{open_index(settings)[0].name}.current"
+    return root / pointer.read_text(encoding="utf-8").strip() / "columns.json"
 
 
 def llm_pipeline(settings: Settings, server: FakeOpenAI) -> Pipeline:
