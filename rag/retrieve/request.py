@@ -23,6 +23,9 @@ MAX_QUESTION = 2000
 MAX_K = 50
 #: Most values of the index listed when a filter names none of them.
 LISTED = 8
+#: The hint for a speaker wanted of an index that records none (one indexed before
+#: speakers were is brought in step by its next ingest).
+NO_SPEAKERS = "the index records no speakers; `rag ingest` finds them in articles indexed before"
 
 
 def clean_question(question: str) -> str:
@@ -137,7 +140,7 @@ def _known_speakers(wanted: Sequence[str], present: Sequence[Sequence[str]] | No
         if guess is not None:
             hint = f"did you mean {guess if guess in known else surnames[guess]!r}?"
         else:
-            hint = "`rag speakers` lists them" if known else "no article quotes anyone"
+            hint = "`rag speakers` lists them" if known else NO_SPEAKERS
         raise RagError(f"no article quotes or reports speaker {value!r} ({hint})")
 
 

@@ -13,7 +13,7 @@ from rag.errors import RagError
 from rag.index import snapshot as snapshots
 from rag.index.open import open_index, snapshot_root
 from rag.index.speakers import count_speakers, passage_speakers, speaks
-from rag.retrieve.request import check_matches
+from rag.retrieve.request import NO_SPEAKERS, check_matches
 from rag.settings import Settings
 from rag.types import Attribution, Filters, Passage
 from tests.support.index import columns_file, copy_index, retriever
@@ -83,6 +83,10 @@ def test_the_speaker_column_keeps_passages_where_a_wanted_speaker_speaks() -> No
     assert legacy.mask(Filters(speakers=("Abishev",))).tolist() == [False]
     with pytest.raises(RagError, match="saved before speakers were recorded; wait for the"):
         check_matches(Filters(speakers=("Abishev",)), legacy)
+    silent = snapshots.Columns(ids=["p1"], articles=["a"], outlets=["A"], days=[0], speakers=[[]])
+    with pytest.raises(RagError) as raised:
+        check_matches(Filters(speakers=("Abishev",)), silent)
+    assert str(raised.value) == f"no article quotes or reports speaker 'Abishev' ({NO_SPEAKERS})"
 
 
 def test_a_snapshot_saved_without_speakers_is_rebuilt_with_them(
