@@ -206,7 +206,11 @@ def filters_line(filters: Filters) -> str:
     """The filters in words: "outlets: A, B; since 2024-01-01", or "no filters"."""
     parts = [
         f"{name}: {', '.join(values)}"
-        for name, values in (("outlets", filters.outlets), ("articles", filters.articles))
+        for name, values in (
+            ("outlets", filters.outlets),
+            ("articles", filters.articles),
+            ("speakers", filters.speakers),
+        )
         if values
     ]
     parts += [

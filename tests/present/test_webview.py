@@ -91,10 +91,12 @@ def test_the_markdown_export_says_how_each_question_was_asked() -> None:
     turns = [
         Turn(answer("Who met?", passage("kremlin", "Kremlin meeting")), Filters(), 6, "T1"),
         Turn(answer("Since?"), Filters(("A", "B"), ("x.md",), "2024-01-01", None), 3, "T2"),
+        Turn(answer("Who said?"), Filters(speakers=("Abishev",)), 6, "T3"),
     ]
     text = conversation_markdown(turns)
     assert "## Who met?\n\n*Asked T1 · k = 6 · no filters*\n" in text
     assert "*Asked T2 · k = 3 · outlets: A, B; articles: x.md; since 2024-01-01*" in text
+    assert "*Asked T3 · k = 6 · speakers: Abishev*" in text
     assert conversation_markdown([]) == "No questions asked yet.\n"
 
 
