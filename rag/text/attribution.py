@@ -65,13 +65,16 @@ _ABBREVIATIONS = [
 ]
 #: A character of a cue's subject: no sentence end, but a title's or an initial's full stop
 #: ("Dr. Robert Califf", "Robert B. Ford").
-_NOT_NAME = (
-    r"(?:[^.!?“”\"\n]|" + "|".join(rf"(?<=\b{a})\." for a in _ABBREVIATIONS) + r"|(?<=\s[A-Z])\.)"
-)
+_DOTS = "|".join(rf"(?<=\b{a})\." for a in _ABBREVIATIONS) + r"|(?<=\s[A-Z])\."
+_NOT_NAME = rf"(?:[^.!?“”\"\n]|{_DOTS})"
+#: A character of a cue's subject that ends at a comma ("according to Lt. Col. Bill
+#: Dofflemyer of the state police, …").
+_CLAUSE_CHAR = rf"(?:[^,.;:!?“”\"\n]|{_DOTS})"
 #: A cue after a quotation: ",” the political analyst said." or ",” said Robert B. Ford."
 _AFTER = re.compile(
     rf"^\s*(?:(?P<who>{_NOT_NAME}{{1,80}}?)\s+{QUOTE_VERB}\b"
-    rf"|(?:{QUOTE_VERB})\s+(?P<who2>[^,;“”\"\n]{{1,60}}?)(?=,|;|$|(?<!\s[A-Z])(?<!\bDr)[.!?]))"
+    rf"|(?:{QUOTE_VERB})\s+(?P<who2>{_CLAUSE_CHAR}{{1,60}}?)"
+    r"(?=\s*(?:[,;!?]|(?<!\s[A-Z])(?<!\bDr)\.|$)|\s+(?:of|about|on|in|at|to|after|before|when|while|during|as|who)\b))"
 )
 #: A cue before a quotation: "Reyes said: “", "According to Reyes, “", "He added, “",
 #: "…, saying on CNN that “".
@@ -82,7 +85,7 @@ _BEFORE = re.compile(
 )
 #: A reported sentence's cue: its opening words up to a speech verb, or "according to".
 _OPENING = re.compile(rf"^(?P<who>{_NOT_NAME}{{1,90}}?)\s+{VERB}\b(?!\s+(?:to|by|for)\b)")
-_ACCORDING = re.compile(r"(?:^|,\s+|\s)[Aa]ccording to (?P<who>[^,.;:“”\"\n]{1,90})")
+_ACCORDING = re.compile(rf"(?:^|,\s+|\s)[Aa]ccording to (?P<who>{_CLAUSE_CHAR}{{1,90}})")
 _CLOSING = re.compile(
     rf",\s+(?:(?P<who>[^,.!?“”\"\n]{{1,70}}?)\s+{VERB}|{VERB}\s+(?P<who2>[^,.!?“”\"\n]{{1,60}}))"
     r"(?:\s+[^,.!?“”\"\n]{0,50})?(?:,[^.!?]*)?[.!?]?$"
