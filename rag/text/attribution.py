@@ -78,11 +78,13 @@ _AFTER = re.compile(
 )
 #: A cue before a quotation: "Reyes said: “", "According to Reyes, “", "He added, “",
 #: "…, saying on CNN that “".
-_BEFORE = re.compile(
-    rf"(?:(?P<who>{_NOT_NAME}{{1,80}}?)\s+(?P<verb>{VERB}|{_PARTICIPLES})(?:\s+{_NOT_NAME}{{0,40}}?)?"
-    rf"|[Aa]ccording to (?P<who2>[^,.“”\"\n]{{1,60}})|\b(?:per|as) (?P<who3>[^,.“”\"\n]{{1,40}}))"
-    rf"(?:\s+that)?\s*[:,]?\s*$"
+_NAMED_BEFORE = re.compile(
+    r"(?:[Aa]ccording to (?P<who>[^,.“”\"\n]{1,60})|\b(?:per|as) (?P<who2>[^,.“”\"\n]{1,40}))"
+    r"(?:\s+that)?\s*[:,]?\s*$"
 )
+_VERB_AT = re.compile(rf"\s(?:{VERB}|{_PARTICIPLES})\b")
+#: What may follow a cue's verb before the quotation: "on CNN Monday that", ":", ",".
+_VERB_TAIL = re.compile(rf"(?:\s+{_NOT_NAME}{{0,40}}?)?(?:\s+that)?\s*[:,]?\s*$")
 #: A reported sentence's cue: its opening words up to a speech verb, or "according to".
 _OPENING = re.compile(rf"^(?P<who>{_NOT_NAME}{{1,90}}?)\s+{VERB}\b(?!\s+(?:to|by|for)\b)")
 _ACCORDING = re.compile(rf"(?:^|,\s+|\s)[Aa]ccording to (?P<who>{_CLAUSE_CHAR}{{1,90}})")
@@ -97,8 +99,10 @@ _SENTENCE_END = re.compile(r"[.!?…][\"”’)]*\s+(?=[A-Z“\"])")
 _AFTER_REPORTS = re.compile(
     r"\b(?:after|amid|following|despite)\s+(?:media\s+|news\s+)?reports\s+that\b"
 )
-#: How far before a quotation its cue is looked for (characters).
+#: How far before a quotation its sentence is read (characters), and how much of that
+#: sentence's end a cue before the quotation may take ("Reyes said on Sunday that “").
 LOOK_BACK = 400
+CUE_CHARS = 160
 #: A quotation shorter than this (in words) is a term in quotes unless a cue attributes it.
 MIN_QUOTE_WORDS = 4
 _KINDS = {"person": "reported", "organisation": "reported", "anonymous": "anonymous",
@@ -196,23 +200,35 @@ def _quote_speaker(text: str, start: int, end: int, cast: Cast) -> Speaker | Non
         if speaker is not None:
             return speaker
     sentence = _sentence_before(text, start)
-    before = _BEFORE.search(sentence)
-    if before is None and not sentence.strip():
+    if not sentence.strip():
         previous = text[: _line_start(text, start)].rstrip()
-        if previous.endswith(":"):
-            before = _BEFORE.search(previous[previous.rfind("\n") + 1 :])
-    if before is not None:
-        who = before.group("who") or before.group("who2") or before.group("who3")
-        parts = [part for part in (who or "").split(",") if part.strip()]
+        sentence = previous[previous.rfind("\n") + 1 :] if previous.endswith(":") else sentence
+    named = _NAMED_BEFORE.search(sentence)
+    if named:
+        speaker = cast.resolve(named.group("who") or named.group("who2"))
+        if speaker is not None:
+            return speaker
+    who = _verb_cue(sentence[-CUE_CHARS:])
+    if who is not None:
+        parts = [part for part in who.split(",") if part.strip()]
         speaker = cast.resolve(parts[-1]) if parts else None
         if speaker is None and len(parts) > 1:  # "Jane Reyes, the mayor of X, said that"
             speaker = cast.resolve(parts[0])
-        if speaker is None and before.group("verb"):  # "…, saying", "He added,"
+        if speaker is None:  # "…, saying", "He added,": the clause's subject
             speaker = cast.first_person(sentence) or cast.latest.get("any")
         if speaker is not None:
             return speaker
     opening = _OPENING.match(sentence)
     return cast.resolve(opening.group("who")) if opening else None
+
+
+def _verb_cue(words: str) -> str | None:
+    """The words before a speech verb that ends ``words`` as a cue before a quotation
+    ("Reyes said:", "Becerra declined to give specifics, saying on CNN that"), or None."""
+    for verb in reversed(list(_VERB_AT.finditer(words))):
+        if _VERB_TAIL.match(words, verb.end()):
+            return words[max(0, verb.start() - 80) : verb.start()]
+    return None
 
 
 def _cue(sentence: str, cast: Cast) -> Speaker | None:
