@@ -60,6 +60,8 @@ bench: install
 	$(BIN)/python bench/question_encoder.py
 	$(BIN)/python bench/judge_accuracy.py
 	$(BIN)/python bench/news_answers.py
+	$(BIN)/python bench/attribution.py --repeats 3
+	$(BIN)/python bench/attribution.py --no-ingest --labels bench/attribution/heldout.jsonl
 	$(BIN)/python bench/injections.py --policy
 	$(BIN)/python bench/load.py
 
