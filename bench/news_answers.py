@@ -20,7 +20,8 @@ Three groups of ``--questions`` questions each, taken evenly spaced from ``quest
 Both indexes are built once through the project's own ``Ingestor`` and cached under
 ``bench/results/``. A sentence counts as quoted word for word when its text, whitespace
 collapsed and with its final punctuation and quote marks set aside, occurs in one passage it
-cites. The check is written here, apart from the project's, so that the same script measures
+cites (for a sentence that names its speaker first, the words after the name). The check
+is written here, apart from the project's, so that the same script measures
 any version of the package put first on ``PYTHONPATH``.
 """
 
@@ -68,7 +69,8 @@ def quoted_whole(answer: Answer) -> tuple[int, int]:
         if not sentence.citations:
             continue
         sentences += 1
-        needle = re.sub(r"[\s.!?…]+$", "", folded(sentence.text))
+        words = sentence.words() if hasattr(sentence, "words") else sentence.text  # older
+        needle = re.sub(r"[\s.!?…]+$", "", folded(words))
         found += any(needle in passages.get(n, "") for n in sentence.citations)
     return sentences, found
 
