@@ -55,10 +55,13 @@ _PART = re.compile(r"(\d+)(?:\s*[-–]\s*(\d+))?")
 #: inside the brackets ("[source 1]", "[Sources 1, 2]"), full-width or lenticular brackets
 #: ("【1】", "［1］"), and parentheses ("(2)", "(source 2)") where they end a sentence.
 _LABEL = r"(?:(?:sources?|src|passages?|docs?|documents?|refs?)\s*:?\s*)?"
+#: Numbers in parentheses are a citation only when small ("(2)", "(1, 3)"): a count
+#: ("Hackney (4,618).") or a year ("(2022).") is the sentence's own words.
+_SMALL = r"\d{1,2}(?:\s*[-–]\s*\d{1,2})?(?:\s*[,;]\s*\d{1,2}(?:\s*[-–]\s*\d{1,2})?)*"
 _SPELLED = re.compile(
     rf"[\[【［]\s*{_LABEL}({_NUMBERS})\s*[\]】］]"
-    rf"|\(\s*{_LABEL}({_NUMBERS})\s*\)(?=[ \t]*(?:[.!?…]|$|\n|\[))"
-    rf"|(?<=[.!?…])([ \t]*)\(\s*{_LABEL}({_NUMBERS})\s*\)",
+    rf"|\(\s*{_LABEL}({_SMALL})\s*\)(?=[ \t]*(?:[.!?…]|$|\n|\[))"
+    rf"|(?<=[.!?…])([ \t]*)\(\s*{_LABEL}({_SMALL})\s*\)",
     re.IGNORECASE,
 )
 #: A sentence saying, in other words than the sentinel, that the sources do not answer.

@@ -398,6 +398,20 @@ def test_numbers_in_parentheses_inside_a_sentence_are_text() -> None:
 
 
 @pytest.mark.parametrize(
+    "words",
+    [
+        "The boroughs with the most thefts were Westminster (25,899) and Hackney (4,618).",
+        "The ferry line was founded in the UK (2022).",
+        "Political analyst Reyes (The Ledger): “Thefts fell in Hackney (4,618).”",
+    ],
+)
+def test_a_count_or_a_year_in_parentheses_at_a_sentence_end_is_text_not_a_citation(
+    words: str,
+) -> None:
+    assert parse_answer(f"{words} [2]") == [ParsedSentence(words, (2,))]
+
+
+@pytest.mark.parametrize(
     "refusal",
     [
         "I cannot find this in the sources.",
