@@ -118,6 +118,8 @@ def _parse(data: bytes, suffix: str, result: SourceFile) -> None:
         where = _where(article, result)
         result.warnings.extend(FileError(where, reason) for reason in dropped)
         result.articles.append(_dated(article, result))
+    if not result.articles and not result.errors:  # only characters that read as blank
+        raise ReadError("no text")
 
 
 def _where(article: Article, result: SourceFile) -> str:

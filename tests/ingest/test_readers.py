@@ -162,3 +162,14 @@ def test_an_article_id_over_its_cap_is_refused(tmp_path: Path) -> None:
     assert [(e.path, e.reason) for e in dump.errors] == [
         ("d.jsonl:1", f"article id is 509 {refused}")
     ]
+
+
+@pytest.mark.parametrize("data", [b"\x1c", b"\x1c\n\x1f\n", b"\x1d \x1e"])
+def test_a_jsonl_of_only_characters_that_read_as_blank_is_an_error_not_silence(
+    tmp_path: Path, data: bytes
+) -> None:
+    path = tmp_path / "blank.jsonl"
+    path.write_bytes(data)  # Python reads \x1c-\x1f as line breaks and spaces
+    result = read_file(path, 10**6)
+    assert result.articles == []
+    assert [(e.path, e.reason) for e in result.errors] == [(result.source, "no text")]
