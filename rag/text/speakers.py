@@ -245,7 +245,7 @@ class Cast:
         if ANONYMOUS.match(words) and not re.search(NAME, words):
             return Speaker(words[:1].lower() + words[1:], "", "anonymous")
         if last in STUDY_NOUNS:
-            return self.latest.get("outlet") or Speaker(lower, "", "outlet")
+            return self.latest.get("outlet") or Speaker(words[:1].lower() + words[1:], "", "outlet")
         return self._named(words)
 
     def _the(self, words: str, noun: str) -> Speaker | None:
