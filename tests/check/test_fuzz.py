@@ -17,6 +17,8 @@ from rag.errors import RagError
 from rag.ingest.discover import SUFFIXES
 from rag.ingest.readers import read_file
 from rag.retrieve.request import MAX_QUESTION, clean_question
+from rag.text.attribution import attributions
+from rag.types import ATTRIBUTION_KINDS
 from tests.support.fakes import FakeEmbedder
 from tests.support.hits import hits_of
 
@@ -113,3 +115,18 @@ def test_any_question_is_cleaned_or_refused_clearly(question: str) -> None:
         return
     assert cleaned and cleaned == cleaned.strip() and len(cleaned) <= MAX_QUESTION
     assert cleaned.isprintable()
+
+
+#: Pieces of news text that attribution reads: quotation marks, cues, names, titles.
+NEWS_PIECES = st.sampled_from(
+    [*"abc XYZ“”\"'.,:;!?\n‘’«»—-", "said ", "Reyes ", "the company ", "according to ",
+     "He ", "Dr. ", "FDA ", "Jane Reyes ", "insiders ", "(4,618) ", "Political analyst "]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=st.lists(NEWS_PIECES, max_size=80).map("".join) | TEXT)
+def test_attribution_reads_any_text_and_keeps_its_spans_inside_it(text: str) -> None:
+    for said in attributions(text):
+        assert 0 <= said.start < said.end <= len(text)
+        assert said.kind in ATTRIBUTION_KINDS
