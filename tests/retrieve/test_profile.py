@@ -10,14 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from rag.index import snapshot as snapshots
-from rag.index.open import open_index, snapshot_root
 from rag.index.profile import MIXED, UNIFORM, Profile, choose, short_share
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from rag.types import Passage
 from tests.support.files import article
-from tests.support.index import columns_file, copy_index, retriever, seeds_with
+from tests.support.index import columns_file, copy_without, retriever, seeds_with
 from tests.support.servers import COLLECTIONS, ON_SERVER
 
 
@@ -183,13 +181,8 @@ def test_the_profile_is_recorded_with_the_snapshot(mixed: Settings, seed_index: 
 
 
 def test_a_snapshot_saved_without_a_profile_is_rebuilt(mixed: Settings, tmp_path: Path) -> None:
-    copy = copy_index(mixed, tmp_path / "index")
-    retriever(copy).snapshot()  # on a server, the copy's snapshot is first saved here
-    meta = json.loads(columns_file(copy).read_text(encoding="utf-8"))
-    del meta["profile"]  # as saved before profiles were
-    columns_file(copy).write_text(json.dumps(meta), encoding="utf-8")
-    legacy = snapshots.load(snapshot_root(copy), open_index(copy)[0].name)
-    assert legacy is not None and (legacy.profile, legacy.recorded) == (UNIFORM, False)
+    copy, legacy = copy_without(mixed, tmp_path / "index", "profile")
+    assert (legacy.profile, legacy.recorded) == (UNIFORM, False)
     r = retriever(copy)  # answerable from while an ingest runs; rebuilt when none does
     assert files(r, [r.retrieve(SHIPMENT)[0].passage.id]) == ["customs.md"]
     assert r.snapshot().profile == MIXED

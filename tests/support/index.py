@@ -3,13 +3,16 @@ test to change, and pointed at by a ``rag`` process's environment or a pipeline.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.embed.factory import create_embedder
+from rag.index import snapshot as snapshots
 from rag.index.chroma import pages
 from rag.index.open import open_index, snapshot_root
+from rag.index.snapshot import Snapshot
 from rag.index.store import Store
 from rag.index.sync import Ingestor, IngestReport
 from rag.pipeline import Pipeline
@@ -79,6 +82,19 @@ def columns_file(settings: Settings) -> Path:
     root = snapshot_root(settings)
     pointer = root / f"{open_index(settings)[0].name}.current"
     return root / pointer.read_text(encoding="utf-8").strip() / "columns.json"
+
+
+def copy_without(settings: Settings, index_dir: Path, key: str) -> tuple[Settings, Snapshot]:
+    """A copy of the index of ``settings`` whose saved snapshot lacks ``key`` in its
+    ``columns.json`` (as saved before that field existed), and that snapshot as loaded."""
+    copy = copy_index(settings, index_dir)
+    retriever(copy).snapshot()  # on a server, the copy's snapshot is first saved here
+    meta = json.loads(columns_file(copy).read_text(encoding="utf-8"))
+    del meta[key]
+    columns_file(copy).write_text(json.dumps(meta), encoding="utf-8")
+    legacy = snapshots.load(snapshot_root(copy), open_index(copy)[0].name)
+    assert legacy is not None
+    return copy, legacy
 
 
 def llm_pipeline(settings: Settings, server: FakeOpenAI) -> Pipeline:
