@@ -309,14 +309,18 @@ ARTICLE_KEYS = ("id", "outlet", "published", "passages", "title")
 
 def run_articles(settings: Settings, args: argparse.Namespace) -> int:
     """``rag articles``: every indexed article, by id; an empty index lists none."""
+    from rag.index import generations
     from rag.index.chroma import has_collection, location, open_client
     from rag.index.library import list_articles
     from rag.index.store import Store
 
-    client = open_client(settings)
-    rows = []
-    if has_collection(client, settings.collection):
-        rows = list_articles(Store(client, settings.collection, None))
+    def read() -> list[Any]:
+        client = open_client(settings)
+        if not has_collection(client, settings.collection):
+            return []
+        return list_articles(Store(client, settings.collection, None))
+
+    rows = generations.reading(read)
     found = [{**vars(row), "id": row.article_id} for row in rows]
     articles = [
         {key: row[key] if row[key] != "" else None for key in ARTICLE_KEYS} for row in found
@@ -355,18 +359,22 @@ SPEAKER_KEYS = ("speaker", "role", "kinds", "spans", "outlets", "articles")
 def run_speakers(settings: Settings, args: argparse.Namespace) -> int:
     """``rag speakers``: who the indexed articles quote or report, most spans first; an
     empty or missing index is an error (exit 2)."""
+    from rag.index import generations
     from rag.index.chroma import has_collection, location, open_client
     from rag.index.library import list_speakers
     from rag.index.open import snapshot_root
     from rag.index.store import Store
 
-    client = open_client(settings)
-    store = None
-    if has_collection(client, settings.collection):
+    def read() -> list[dict[str, Any]] | None:
+        client = open_client(settings)
+        if not has_collection(client, settings.collection):
+            return None
         store = Store(client, settings.collection, None, snapshot_root(settings))
-    if store is None or not store.count():
+        return [row.to_dict() for row in list_speakers(store)] if store.count() else None
+
+    found = generations.reading(read)
+    if found is None:
         raise RagError(f"the index at {location(settings)} is empty; run `rag ingest` first")
-    found = [row.to_dict() for row in list_speakers(store)]
     if args.json:
         say(json.dumps(found, indent=2, ensure_ascii=False))
     elif found:

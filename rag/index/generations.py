@@ -16,7 +16,10 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _POINTER = "g:live"
 
@@ -36,6 +39,17 @@ def live(client: Any, base: str) -> str:
     except NotFoundError:
         return base
     return str(got["metadatas"][0]["collection"]) if got["ids"] else base
+
+
+def reading(read: Callable[[], T], attempts: int = 3) -> T:
+    """``read()``, done again when a rebuild dropped the generation it was reading (having
+    published the next one meanwhile), so a reader sees one whole generation or the next."""
+    from chromadb.errors import NotFoundError
+
+    for _ in range(attempts - 1):
+        with contextlib.suppress(NotFoundError):
+            return read()
+    return read()
 
 
 def new_name(base: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rag.embed.base import settle
+from rag.index import generations
 from rag.index import snapshot as snapshots
 from rag.index.chroma import has_collection, location, open_client
 from rag.index.open import snapshot_root
@@ -15,7 +16,12 @@ from rag.settings import Settings
 
 def index_stats(settings: Settings) -> dict[str, Any]:
     """Location, build settings, counts and BM25 profile (once a snapshot is saved) of the
-    index that ``settings`` point at."""
+    index that ``settings`` point at: its live generation, read again if a rebuild
+    replaced it while it was read."""
+    return generations.reading(lambda: _stats(settings))
+
+
+def _stats(settings: Settings) -> dict[str, Any]:
     client = open_client(settings)
     stats: dict[str, Any] = {"index": location(settings), "collection": settings.collection}
     empty = f"the index is empty; put articles in {settings.corpus_dir}/ and run `rag ingest`"

@@ -176,3 +176,23 @@ def test_an_interrupted_rebuild_leaves_the_index_as_it_was_and_the_next_clears_i
     assert snapshots.saved(snapshot_root(settings)) == {base, live}  # the replaced one's, till next
     assert index_stats(settings)["passages"] == rebuilt.passages < before
     assert open_index(settings)[0].snapshot().stamp == open_index(settings)[0].stamp()
+
+
+def test_stats_read_the_next_generation_when_a_rebuild_drops_theirs_midway(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_corpus(Path("corpus"), 4)
+    ingest(settings)
+    Path("corpus/article-000.md").unlink()
+    counted = Store.count
+    rebuilt: list[int] = []
+
+    def rebuild_first(self: Store) -> int:  # the rebuild publishes after stats opened the old
+        if not rebuilt:
+            rebuilt.append(0)
+            rebuilt[0] = Ingestor.sync(settings, [Path("corpus")], rebuild=True).passages
+        return counted(self)
+
+    monkeypatch.setattr(Store, "count", rebuild_first)
+    stats = index_stats(settings)
+    assert (stats["passages"], stats["articles"]) == (rebuilt[0], 3)
