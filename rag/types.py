@@ -89,6 +89,29 @@ class Attribution:
         return dataclasses.replace(self, start=self.start + by, end=self.end + by)
 
 
+#: How a time expression's date is known: written out in the text ("on 4 March 2025",
+#: "in 2022"), or resolved from a relative one ("on Tuesday", "last year") against the
+#: article's publication date.
+DATE_HOWS = ("stated", "resolved")
+
+
+@dataclass(frozen=True)
+class TimeRef:
+    """A time expression in a text and the date it names."""
+
+    start: int
+    end: int
+    #: The date named, in ISO form as precise as the text is: "2025-03-04" (a day),
+    #: "2025-03" (a month) or "2025" (a year).
+    date: str
+    #: One of ``DATE_HOWS``.
+    how: str
+
+    def shifted(self, by: int) -> TimeRef:
+        """The same expression with its offsets moved by ``by`` (article to passage)."""
+        return dataclasses.replace(self, start=self.start + by, end=self.end + by)
+
+
 @dataclass(frozen=True)
 class Passage:
     """A span of an article, the unit that is embedded, retrieved and cited."""
@@ -112,9 +135,15 @@ class Passage:
     #: Who says what in the passage: the article's attributed spans that reach into it, in
     #: ``text``'s offsets (they may lie beyond it); None when not recorded.
     attributions: tuple[Attribution, ...] | None = None
+    #: The article's time expressions inside the passage, in ``text``'s offsets, with the
+    #: dates they name; None when not recorded (an index built before).
+    dates: tuple[TimeRef, ...] | None = None
 
     def __post_init__(self) -> None:  # tuples and dataclasses again, as read from JSON
         object.__setattr__(self, "page_breaks", tuple(self.page_breaks))
+        if self.dates is not None:
+            when = tuple(d if isinstance(d, TimeRef) else TimeRef(**d) for d in self.dates)
+            object.__setattr__(self, "dates", when)
         if self.attributions is not None:
             said = tuple(
                 a if isinstance(a, Attribution) else Attribution(**a) for a in self.attributions
@@ -251,6 +280,49 @@ class Sentence:
         return words
 
 
+#: The kinds of conflict between two sources on one point: different figures, different
+#: dates, one claim and its negation or antonym, opposite assessments.
+CONFLICT_KINDS = ("number", "date", "negation", "assessment")
+
+
+@dataclass(frozen=True)
+class Side:
+    """One source's side of a disagreement: its whole sentence, word for word."""
+
+    #: The sentence, exactly as its passage has it.
+    text: str
+    #: The answer's source number that holds it.
+    number: int
+    passage_id: str
+    #: Where ``text`` lies in the passage's text.
+    start: int
+    end: int
+    outlet: str | None = None
+    #: The article's publication date (ISO), if known.
+    published: str | None = None
+    #: Who says it, as attribution records it ("Gaziz Abishev"); "" when the outlet's own.
+    speaker: str = ""
+    #: What this side gives for the point in dispute ("15", "4 March", "cannot"), if one.
+    value: str = ""
+    #: Whether a later report on the same point gives otherwise (figures and dates only).
+    superseded: bool = False
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Two sources (or two speakers in one) that say different things on one point."""
+
+    #: The point in dispute, as words ("the death toll").
+    point: str
+    #: One of ``CONFLICT_KINDS``.
+    kind: str
+    sides: tuple[Side, ...]
+
+    def __post_init__(self) -> None:  # dataclasses again, as read from JSON
+        sides = tuple(s if isinstance(s, Side) else Side(**s) for s in self.sides)
+        object.__setattr__(self, "sides", sides)
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the pipeline returns: checked sentences and the numbered sources they cite."""
@@ -278,6 +350,8 @@ class Answer:
     #: Why the offline answerer stood in for the LLM (its error, then "answered offline
     #: instead"); empty when it did not. Left out of ``to_dict`` when empty.
     fallback: str = ""
+    #: Where the sources the answer rests on (or retrieved beside them) disagree.
+    disagreements: tuple[Disagreement, ...] = ()
 
     @property
     def unsupported(self) -> tuple[Sentence, ...]:
@@ -304,8 +378,10 @@ class Answer:
             retrieved = tuple(Passage(**item) for item in fields.pop("retrieved", ()))
             removed = tuple(fields.pop("removed_citations", ()))
             warnings = tuple(fields.pop("warnings", ()))
+            disputes = tuple(Disagreement(**item) for item in fields.pop("disagreements", ()))
             return cls(**fields, sentences=sentences, sources=sources, retrieved=retrieved,
-                       removed_citations=removed, warnings=warnings)  # fmt: skip
+                       removed_citations=removed, warnings=warnings,
+                       disagreements=disputes)  # fmt: skip
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a whole answer ({type(exc).__name__}: {exc})") from None
 
