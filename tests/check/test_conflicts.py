@@ -1,0 +1,139 @@
+"""Two sentences on one point that conflict are told apart from two that agree: different
+figures, dates, a claim and its negation, opposite assessments; rounding, bounds,
+paraphrases, different quantities and agreeing updates are left alone."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rag.text.conflicts import Conflict, conflict
+from rag.text.sentences import split_sentences
+from rag.types import CONFLICT_KINDS
+from tests.support.files import REPO
+
+CONFLICTS = [
+    ("15 people were killed in the blast.", "The death toll rose to 19, officials said.",
+     "number", "the death toll", ("15", "19")),
+    ("15 people were killed and 40 were injured.", "Police said 15 died and 52 were wounded.",
+     "number", "the number of injured", ("40", "52")),
+    ("Fifteen people died in the fire.", "Police said 19 people were killed in the fire.",
+     "number", "the death toll", ("Fifteen", "19")),
+    ("Revenue reached $1.2 billion last year.", "Revenue reached 900 million dollars last year.",
+     "number", "the revenue", ("$1.2 billion", "900 million")),
+    ("About 3,000 people were evacuated.", "Authorities evacuated 4,000 people.",
+     "number", "the number of people evacuated", ("About 3,000", "4,000")),
+    ("Turnout was 45% in the runoff.", "Turnout was 52 per cent in the runoff.",
+     "number", "the turnout", ("45%", "52 per cent")),
+    ("At least 20 soldiers were wounded.", "Twelve soldiers were wounded, the army said.",
+     "number", "the number of injured", ("At least 20", "Twelve")),
+    ("The treaty was signed on 4 March.", "The treaty was signed on 6 March in Astana.",
+     "date", "the date of the signing", ("4 March", "6 March")),
+    ("The election was held in 2019.", "The election was held in 2021, the commission said.",
+     "date", "the date of the election", ("2019", "2021")),
+    ("The ceasefire was agreed on March 3, 2024.", "The ceasefire was agreed on 5 March 2024.",
+     "date", "the date of the agreeing", ("March 3, 2024", "5 March 2024")),
+    ("The minister did not attend the summit.", "The minister attended the summit in Astana.",
+     "negation", "whether the minister attended the summit in Astana",
+     ("did not attend", "attended")),
+    ("The talks collapsed on Friday.", "The talks succeeded on Friday, diplomats said.",
+     "negation", "whether the talks succeeded on Friday", ("collapsed", "succeeded")),
+    ("The ministry denied that troops crossed the border.",
+     "The ministry confirmed that troops crossed the border.",
+     "negation", "whether the ministry confirmed", ("denied", "confirmed")),
+    ("Parliament approved the budget on Tuesday.", "Parliament rejected the budget on Tuesday.",
+     "negation", "whether Parliament approved the budget on Tuesday", ("approved", "rejected")),
+    ("Oil prices rose sharply after the announcement.",
+     "Oil prices fell sharply after the announcement.",
+     "negation", "whether Oil prices rose sharply after the announcement", ("rose", "fell")),
+    ("A ceasefire is unlikely before the winter.", "A ceasefire is likely before winter.",
+     "assessment", "whether a ceasefire is likely before winter", ("is unlikely", "is likely")),
+    ("The vote was a victory for the government.", "The vote was a defeat for the government.",
+     "assessment", "whether the vote was a victory for the government", ("victory", "defeat")),
+    ("Russia will not invade Kazakhstan, analysts say.", "Russia will invade Kazakhstan.",
+     "assessment", "whether Russia will invade Kazakhstan", ("will not invade", "will invade")),
+    ("The ruling party's position remains strong ahead of the vote.",
+     "The ruling party's position remains weak ahead of the vote.",
+     "assessment", "whether the ruling party's position remains strong ahead of the vote",
+     ("strong", "weak")),
+]  # fmt: skip
+
+AGREEING = [
+    # Lower bounds, approximations and rounding that fit the other figure.
+    ("At least 15 people were killed in the blast.", "The death toll rose to 19."),
+    ("More than 3,000 people were evacuated.", "Some 3,200 people were evacuated."),
+    ("About 3,000 people were evacuated.", "Authorities evacuated 3,200 people."),
+    ("Nearly 500 homes were destroyed.", "The storm destroyed 480 homes."),
+    ("Revenue reached $1.2 billion.", "Revenue reached $1,213,000,000."),
+    ("Fifteen people died in the fire.", "15 people were killed in the fire."),
+    ("Between 10 and 15 people were hurt.", "Twelve people were hurt."),
+    ("Up to 40 people were injured.", "Thirty people were injured."),
+    # Different quantities in the same sentences.
+    ("15 people were killed and 40 were injured.", "Police said 40 were wounded and 15 died."),
+    ("15 dead and 40 injured.", "40 people were injured, and 15 were killed."),
+    ("Exports rose to 5 billion dollars.", "Imports rose to 7 billion dollars."),
+    ("Unemployment stood at 5% in March.", "Unemployment stood at 200,000 in March."),
+    ("Revenue in 2023 was $1.2 billion.", "Revenue in 2024 was $1.4 billion."),
+    # An update beside the figure it updates.
+    ("The toll rose from 15 to 19 on Tuesday.", "19 people have died, officials said."),
+    # Dates that agree, or that tell two periods apart.
+    ("The treaty was signed in March.", "The treaty was signed on 6 March."),
+    ("The treaty was signed on 4 March 2021.", "The treaty was signed in 2021 in Astana."),
+    ("Exports rose in March.", "Exports fell in April."),
+    # Paraphrases, both negative, different subjects.
+    ("The ministry did not confirm the strike.", "The ministry denied the strike."),
+    ("The minister did not attend the summit.", "The minister was absent from the summit."),
+    ("The minister did not attend the summit.", "The minister did not go to the summit."),
+    ("Inflation rose in March.", "Unemployment fell in March."),
+    ("Apple's shares rose on Monday.", "Microsoft's shares fell on Monday."),
+    ("Russia not only invaded but also annexed the region.", "Russia invaded the region."),
+    ("Officials did not say how many died.", "Officials said 15 people died."),
+    ("The plan lacks public support.", "The plan is capable of passing parliament."),
+    ("The talks will resume next week.", "Diplomats expect the talks to resume next week."),
+    ("", ""),
+    ("No figures here at all.", "Nor any here."),
+]
+
+SEED = ("lacks the technical and political instruments", "capable of interfering in Kazakhstan")
+
+
+@pytest.mark.parametrize(("a", "b", "kind", "point", "values"), CONFLICTS)
+def test_each_kind_is_found_with_its_point_and_values(
+    a: str, b: str, kind: str, point: str, values: tuple[str, str]
+) -> None:
+    assert conflict(a, b) == Conflict(kind, point, values)
+
+
+@pytest.mark.parametrize(("a", "b"), AGREEING)
+def test_sentences_that_may_both_be_true_are_left_alone(a: str, b: str) -> None:
+    assert conflict(a, b) is None
+    assert conflict(b, a) is None
+
+
+def test_the_seed_corpus_commentators_disagree_on_moscows_means_to_influence_kazakhstan() -> None:
+    sentences = [
+        s
+        for path in sorted((REPO / "corpus").glob("*.md"))
+        for s in split_sentences(path.read_text())
+    ]
+    a, b = (next(s for s in sentences if words in s) for words in SEED)
+    found = conflict(a, b)
+    assert found is not None and found.kind == "assessment"
+    assert found.values == ("lacks", "is capable of")
+    assert found.point.startswith("whether Russia is capable of interfering in Kazakhstan")
+
+
+@pytest.mark.parametrize(("a", "b"), [(a, b) for a, b, *_ in CONFLICTS] + AGREEING)
+def test_the_order_of_the_sentences_does_not_change_whether_or_how_they_conflict(
+    a: str, b: str
+) -> None:
+    one, other = conflict(a, b), conflict(b, a)
+    assert (one and one.kind) == (other and other.kind)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300), st.text(alphabet=" 0123456789,.%$-notMarch2019", max_size=60))
+def test_any_text_is_read_without_failing(a: str, b: str) -> None:
+    for found in (conflict(a, b), conflict(b, a), conflict(a, a)):
+        assert found is None or found.kind in CONFLICT_KINDS
