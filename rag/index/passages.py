@@ -9,7 +9,7 @@ from dataclasses import astuple
 from typing import Any
 
 from rag.index.snapshot import day_number
-from rag.types import METADATA_FIELDS, Attribution, Passage
+from rag.types import METADATA_FIELDS, Attribution, Passage, TimeRef
 
 
 def passage_metadata(passage: Passage) -> dict[str, Any]:
@@ -32,6 +32,8 @@ def passage_metadata(passage: Passage) -> dict[str, Any]:
         meta["quotations"] = ",".join(f"{a}:{b}" for a, b in passage.quotations)
     if passage.attributions is not None:
         meta["attributions"] = json.dumps([astuple(a) for a in passage.attributions])
+    if passage.dates is not None:
+        meta["dates"] = json.dumps([astuple(d) for d in passage.dates])
     day = day_number(passage.metadata.get("published"))
     if day is not None:
         meta["day"] = day
@@ -54,6 +56,7 @@ def to_passage(pid: str, text: str, meta: dict[str, Any]) -> Passage:
         ends_article=bool(meta.get("ends_article", False)),
         quotations=_spans(meta["quotations"]) if "quotations" in meta else None,
         attributions=_attributions(meta["attributions"]) if "attributions" in meta else None,
+        dates=_dates(meta["dates"]) if "dates" in meta else None,
     )
 
 
@@ -66,3 +69,8 @@ def _spans(value: Any) -> tuple[tuple[int, int], ...]:
 def _attributions(value: Any) -> tuple[Attribution, ...]:
     """Attributed spans stored as a JSON list of field tuples."""
     return tuple(Attribution(*fields) for fields in json.loads(str(value)))
+
+
+def _dates(value: Any) -> tuple[TimeRef, ...]:
+    """Time expressions stored as a JSON list of field tuples."""
+    return tuple(TimeRef(*fields) for fields in json.loads(str(value)))

@@ -99,9 +99,9 @@ class Plan:
 
 
 #: The version of what ingest reads out of an article besides its words (quotations, who
-#: says what): a new one re-splits every article at the next ingest, so that an index built
-#: before it is brought in step.
-ANALYSIS = 2
+#: says what, the dates its time expressions name): a new one re-splits every article at the
+#: next ingest, so that an index built before it is brought in step.
+ANALYSIS = 3
 
 
 def _read_with(known: SourceRecord | None) -> str | None:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from rag.text.attribution import attributions
 from rag.text.quotations import quotation_spans
-from rag.types import Article, Attribution, Passage
+from rag.text.times import time_expressions
+from rag.types import Article, Attribution, Passage, TimeRef
 
 if TYPE_CHECKING:
     from llama_index.core.node_parser import SentenceSplitter
@@ -72,6 +73,7 @@ class Splitter:
         seen: set[str] = set()
         quotations = quotation_spans(article.text)
         said = attributions(article.text)
+        times = time_expressions(article.text, article.published)
         for start, end in unique_blocks(article.text):
             for a, b in self._chunks(article.text[start:end]):
                 text = article.text[start + a : start + b]
@@ -80,7 +82,7 @@ class Splitter:
                     continue
                 seen.add(pid)
                 passage = _passage(article, pid, len(passages), start + a, start + b)
-                passages.append(quoting(passage, quotations, said))
+                passages.append(dated(quoting(passage, quotations, said), times))
         return passages
 
     def _chunks(self, block: str) -> Iterator[tuple[int, int]]:
@@ -100,6 +102,14 @@ def quoting(
     inside = tuple((a - start, b - start) for a, b in quotations if a < end and b > start)
     spans = tuple(a.shifted(-start) for a in said if a.start < end and a.end > start)
     return dataclasses.replace(passage, quotations=inside, attributions=spans)
+
+
+def dated(passage: Passage, times: Sequence[TimeRef]) -> Passage:
+    """``passage`` with the article's time expressions that lie inside it, in its own
+    offsets."""
+    start, end = passage.start, passage.end
+    inside = tuple(t.shifted(-start) for t in times if start <= t.start and t.end <= end)
+    return dataclasses.replace(passage, dates=inside)
 
 
 def _passage(article: Article, pid: str, ordinal: int, start: int, end: int) -> Passage:
