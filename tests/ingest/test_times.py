@@ -115,6 +115,7 @@ def test_stated_dates_are_read_with_or_without_a_publication_date(
         "It was popular in the 1990s and at the 2022 election.",
         "Theresa May said March was cold.",
         "The bridge is 1998 metres long.",
+        "The form is dated 2025-02-30.",  # no real day
     ],
 )
 def test_words_that_are_no_time_expression_are_left_out(text: str) -> None:
@@ -124,6 +125,11 @@ def test_words_that_are_no_time_expression_are_left_out(text: str) -> None:
 def test_relative_expressions_are_left_out_without_a_publication_date() -> None:
     text = "On Tuesday, a year after the vote in 2022, the council met. It met last week too."
     assert found(text, None) == found(text, "not a date") == [("in 2022", "2022", "stated")]
+
+
+def test_a_publication_date_and_time_places_them_on_its_day() -> None:
+    text = "The council voted on Tuesday."
+    assert found(text, "2025-03-04T23:30:00+03:00") == found(text)
 
 
 def test_every_expression_spans_exactly_its_words_in_a_whole_article() -> None:
