@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(what --speaker takes: the name or the surname).",
     )
     speakers.add_argument("--json", action="store_true", help="print as JSON")
+    add_timeline(commands)
     stats = commands.add_parser("stats", help="show what the index holds")
     stats.add_argument("--json", action="store_true", help="print as JSON")
     return parser
@@ -105,6 +106,8 @@ def run_command(settings: Settings, args: argparse.Namespace) -> int:
         return run_articles(settings, args)
     if args.command == "speakers":
         return run_speakers(settings, args)
+    if args.command == "timeline":
+        return run_timeline(settings, args)
     if args.command == "serve":
         from rag.app.server import serve  # Gradio and the app only for this command
 
@@ -390,6 +393,53 @@ def speaker_cells(row: dict[str, Any]) -> list[str]:
     articles = ", ".join(article["id"] for article in row["articles"])
     kinds, outlets = ",".join(row["kinds"]), ", ".join(row["outlets"]) or "-"
     return [row["speaker"], row["role"] or "-", kinds, str(row["spans"]), outlets, articles]
+
+
+def add_timeline(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``rag timeline`` and its options."""
+    timeline = commands.add_parser(
+        "timeline",
+        help="dated events about a subject, in order",
+        description="The whole sentences of the passages retrieved for QUERY that are about "
+        "it and name a date (stated, or resolved against the article's date), oldest first, "
+        "each citing its article.",
+    )
+    timeline.add_argument("query", help="the subject, in quotes")
+    timeline.add_argument("-k", "--k", type=int, metavar="N", help="passages to read (default 30)")
+    timeline.add_argument(
+        "--since", metavar="YYYY-MM-DD", help="events whose date reaches this day or later"
+    )
+    timeline.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="events whose date reaches this day or earlier"
+    )
+    timeline.add_argument("--json", action="store_true", help="print query, events and sources")
+
+
+def run_timeline(settings: Settings, args: argparse.Namespace) -> int:
+    """``rag timeline``: the events, then their articles; an empty timeline is said on
+    standard error (exit 0), an empty index or a bad date is an error (exit 2)."""
+    from rag.embed.factory import create_embedder
+    from rag.index.chroma import location
+    from rag.index.open import open_index
+    from rag.present.timeline import empty_note, timeline_text
+    from rag.retrieve.request import checked_filters, checked_k
+    from rag.retrieve.retriever import Retriever
+    from rag.retrieve.timeline import timeline
+
+    checked_k(args.k, "--k")
+    dates = checked_filters(since=args.since, until=args.until, prefix="--")
+    store, settings = open_index(settings)
+    if store.count() == 0:
+        raise RagError(f"the index at {location(settings)} is empty; run `rag ingest` first")
+    retriever = Retriever(store, create_embedder(settings, light=True), settings)
+    found = timeline(retriever, args.query, args.k, dates.since, dates.until)
+    if args.json:
+        say(json.dumps(found.to_dict(), indent=2, ensure_ascii=False))
+    elif found.events:
+        say(timeline_text(found))
+    if not found.events:
+        say(empty_note(found), err=True)
+    return 0
 
 
 def run_stats(settings: Settings, args: argparse.Namespace) -> int:

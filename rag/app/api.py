@@ -1,5 +1,6 @@
-"""The app's JSON API (``/ask``): one question answered as ``rag batch`` writes it, its
-arguments checked as ``rag ask`` checks its options.
+"""The app's JSON API: ``/ask``, one question answered as ``rag batch`` writes it, its
+arguments checked as ``rag ask`` checks its options; ``/timeline``, the dated events about a
+subject as ``rag timeline --json`` prints them.
 
 It owns reading the API's arguments and the shape of its reply; it must not render HTML,
 open the index or hold a pipeline of its own (the ``ChatApp``'s is used, with its offline
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rag.app.timeline import events_of
 from rag.errors import RagError
 from rag.retrieve.request import checked_filters, checked_k
 
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
 
 class AskApi:
-    """``/ask`` on the pipeline of ``app``."""
+    """``/ask`` and ``/timeline`` on the pipeline of ``app``."""
 
     def __init__(self, app: ChatApp) -> None:
         self.app = app
@@ -47,6 +49,19 @@ class AskApi:
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         return {**answer.to_dict(), "warning": answer.fallback}
+
+    def timeline(
+        self, query: str, since: str = "", until: str = "", k: int | None = None
+    ) -> dict[str, Any]:
+        """The app's API: the dated events about ``query`` (``query``, ``events``,
+        ``sources``); ``since`` and ``until`` bound the events' dates, ``k`` the passages
+        read, checked as ``rag timeline`` checks them."""
+        import gradio as gr
+
+        try:
+            return events_of(self.app, query, since, until, k).to_dict()
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
 
 
 def names(value: object, option: str) -> tuple[str, ...]:

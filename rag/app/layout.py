@@ -1,11 +1,11 @@
-"""The web UI's layout: chat on the left, the answers' sources on the right, and a library
-tab. ``create_app`` returns the Blocks; ``rag.app.server`` launches them.
+"""The web UI's layout: chat on the left, the answers' sources on the right, a library tab
+and a timeline tab. ``create_app`` returns the Blocks; ``rag.app.server`` launches them.
 
-Only ``/ask`` is offered as an API: every other event is private to the page. Nothing of
-the corpus is in the page as built (its config, served to anyone who may see the page): the
-filter choices, the example questions and the library are read from the index when the page
-loads, which needs the login where there is one, and after an upload, so articles ingested
-meanwhile (here or by ``rag ingest``) can be chosen.
+Only ``/ask`` and ``/timeline`` are offered as an API: every other event is private to the
+page. Nothing of the corpus is in the page as built (its config, served to anyone who may
+see the page): the filter choices, the example questions and the library are read from the
+index when the page loads, which needs the login where there is one, and after an upload,
+so articles ingested meanwhile (here or by ``rag ingest``) can be chosen.
 
 Answers are written ``answer_slots`` at a time by the chat and by the API each: with an LLM
 they mostly wait on its endpoint, so there are enough slots that questions whose LLM call
@@ -14,12 +14,14 @@ hangs (each until its deadline, RAG_LLM_TIMEOUT) leave room for the others.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from rag.app.api import AskApi
 from rag.app.chat import ChatApp
 from rag.app.export import export_conversation
 from rag.app.library import COLUMNS, SPEAKER_COLUMNS, example_questions, speaker_choices
+from rag.app.timeline import timeline_view
 from rag.app.uploads import add_uploads
 from rag.ingest.readers import READERS
 from rag.pipeline import Pipeline
@@ -60,6 +62,8 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
             following = chat_tab(gr, app)
         with gr.Tab("Library"):
             tables, refreshing = library_tab(gr, app)
+        with gr.Tab("Timeline"):
+            timeline_tab(gr, app)
 
         def refresh() -> tuple[Any, ...]:
             outlets, articles, rows = app.choices()
@@ -73,7 +77,9 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> Any:
         for event in (blocks.load, *refreshing):
             event(refresh, None, [*following, *tables], **PRIVATE)
         slots = answer_slots(settings)
-        gr.api(AskApi(app).ask, api_name="ask", concurrency_limit=slots, concurrency_id="ask")
+        api = AskApi(app)
+        gr.api(api.ask, api_name="ask", concurrency_limit=slots, concurrency_id="ask")
+        gr.api(api.timeline, api_name="timeline", concurrency_limit=CPU_ANSWERS)
     return blocks.queue(default_concurrency_limit=CONCURRENCY)
 
 
@@ -152,6 +158,21 @@ def filter_controls(gr: Any) -> list[Any]:
             until = gr.Textbox(label="Published until (YYYY-MM-DD)", elem_id="until")
         k = gr.Slider(1, 20, value=6, step=1, label="Passages (k)", elem_id="k")
     return [outlet, article, since, until, k, speaker]
+
+
+def timeline_tab(gr: Any, app: ChatApp) -> None:
+    """A subject and a date range in, the dated events about it out (``rag.app.timeline``)."""
+    with gr.Row():
+        query = gr.Textbox(
+            label="Subject", placeholder="People, an event…", elem_id="timeline-query", scale=2
+        )
+        since = gr.Textbox(label="Events since (YYYY-MM-DD)", elem_id="timeline-since")
+        until = gr.Textbox(label="Events until (YYYY-MM-DD)", elem_id="timeline-until")
+    show = gr.Button("Show timeline", variant="primary", elem_id="timeline-show")
+    events = gr.HTML("", elem_id="timeline")
+    for trigger in (show.click, query.submit):
+        trigger(partial(timeline_view, app), [query, since, until], [events],
+                concurrency_limit=CPU_ANSWERS, **PRIVATE)  # fmt: skip
 
 
 def library_tab(gr: Any, app: ChatApp) -> tuple[list[Any], list[Any]]:

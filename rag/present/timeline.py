@@ -26,8 +26,8 @@ NOT_RECORDED = (
 _SPACE = re.compile(r"\s+")
 #: The timeline's own styles, shipped with its HTML.
 STYLE = """<style>
-.timeline ol { list-style: none; padding-left: 0; }
 .timeline .event { margin: 6px 0; }
+.timeline .sources { margin-top: 14px; color: #57606a; }
 .timeline .date { font-weight: 600; font-variant-numeric: tabular-nums; }
 .timeline .how, .timeline .where { color: #57606a; font-size: 0.9em; }
 .timeline mark { background: #fef08a; }
@@ -58,28 +58,28 @@ def source_label(source: dict[str, Any]) -> str:
 
 
 def timeline_html(timeline: Timeline) -> str:
-    """The events as an HTML list, each with its date, how it is known, the sentence (its time
+    """The events in HTML, one per line, each with its date, how it is known, the sentence (its time
     expression marked), the article's outlet and date and the citation; then the articles."""
     if not timeline.events:
         return f'<div class="timeline"><p>{escape(empty_note(timeline))}</p></div>'
     events = "".join(event_html(event) for event in timeline.events)
     sources = "".join(
-        f'<li id="timeline-s{s["number"]}">[{s["number"]}] {escape(source_label(s))}</li>'
+        f'<div id="timeline-s{s["number"]}">[{s["number"]}] {escape(source_label(s))}</div>'
         for s in timeline.sources()
     )
-    return f'{STYLE}<div class="timeline"><ol>{events}</ol><ol class="sources">{sources}</ol></div>'
+    return f'{STYLE}<div class="timeline">{events}<div class="sources">{sources}</div></div>'
 
 
 def event_html(event: Event) -> str:
-    """One event as a list item."""
+    """One event as a line of its own."""
     a, b = event.expression_start - event.start, event.expression_end - event.start
     text = event.text
     before, words, after = (escape(_SPACE.sub(" ", s)) for s in (text[:a], text[a:b], text[b:]))
     sentence = f"{before}<mark>{words}</mark>{after}"
     where = ", ".join(escape(v) for v in (event.outlet, event.published) if v)
     return (
-        f'<li class="event"><span class="date">{escape(event.date)}</span> '
+        f'<div class="event"><span class="date">{escape(event.date)}</span> '
         f'<span class="how">({escape(event.how)})</span> “{sentence}” '
         f'<span class="where">{where}</span> '
-        f'<a class="cite" href="#timeline-s{event.number}">[{event.number}]</a></li>'
+        f'<a class="cite" href="#timeline-s{event.number}">[{event.number}]</a></div>'
     )
