@@ -1,21 +1,23 @@
 """Whether two sentences on one point say different things, and what the point is.
 
 - ``number``: both give a figure for one quantity (the words beside each share one, "15
-  people were killed", "the death toll rose to 19"), and no reading fits both. A figure is
-  read with its scale ("1.2 billion"), in words ("fifteen"), with a bound ("at least 15",
-  "up to 20"), an approximation ("about 3,000": a tenth either way) or as a range ("10-15");
-  a percentage is compared only with a percentage.
-- ``date``: the same event on different days, months or years ("on 4 March", "on 6
-  March"); a month and a day in that month agree.
+  people were killed", "the death toll rose to 19"; words after one that the other sentence
+  lacks qualify it: "90% effective against severe disease"), and no reading fits both. A
+  figure is read with its scale ("1.2 billion"), in words ("fifteen"), with a bound ("at
+  least 15", "up to 20"), an approximation ("about 3,000": a tenth either way), as a range
+  ("10-15") or rounded ("81%" is 80.5 to 81.5); a percentage is compared only with one.
+- ``date``: one event ("signed", "the election") on different days, months, years or
+  weekdays; a month and a day in that month agree.
 - ``negation``: one negates or reverses what the other says of the same thing ("did not
-  attend", "attended"; "denied", "confirmed"; "rose", "fell").
+  attend", "attended"; "denied", "confirmed"; "rose", "fell"); a sentence that negates
+  anything does not assert what the other negates.
 - ``assessment``: opposite judgements ("lacks the instruments to", "is capable of";
-  "likely", "unlikely"; "a victory", "a defeat"; "will not", "will").
+  "unlikely", "likely"; "a victory", "a defeat"; "will not", "will").
 
-Of the same thing: the clauses share a word besides the opposed ones, their subjects are one
-word (or two names, which vary: "Moscow", "Russia") and the names they mention overlap.
-Dates that differ beside figures or claims that differ tell two periods apart, and nothing
-conflicts ("exports rose in March", "exports fell in April").
+Of the same thing: the same subject and a word in common beyond it, or two words in common
+and subjects that are names (which vary: "Moscow", "Russia"); a name in common where both
+name any. Dates that differ beside figures or claims that differ tell two times apart, and
+nothing conflicts ("exports rose in March", "exports fell in April").
 """
 
 from __future__ import annotations
@@ -35,34 +37,31 @@ def _words(text: str) -> frozenset[str]:
 
 _MONTH_NAMES = "jan feb mar apr may jun jul aug sep oct nov dec"
 _MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split(), 1)}
-#: Words of the calendar, which name no one.
-_CALENDAR = _words(
-    _MONTH_NAMES
-    + """ january february march april june july august september
-    sept october november december monday tuesday wednesday thursday friday saturday sunday"""
-)
+_DAYS = {d: i for i, d in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), 1)}
+_CALENDAR = _words(f"""{_MONTH_NAMES} january february march april june july august september
+    sept october november december monday tuesday wednesday thursday friday saturday sunday""")
 _M = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-#: Day, month, year: "4 March 2024", "March 4, 2024", "March 2024", "in March".
+#: "4 March 2024", "March 4, 2024", "March 2024", "in March", "Tuesday".
 _DATE = re.compile(
     rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_M}(?:,?\s+(\d{{4}}))?\b"
-    rf"|\b{_M}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?"
-    rf"|\b{_M}\s+(\d{{4}})\b|\b(?:in|on|by|since|until|during|early|late|mid-?)\s+{_M}\b(?!\s+\d)"
+    rf"|\b{_M}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?|\b{_M}\s+(\d{{4}})\b"
+    rf"|\b(?:in|on|by|since|until|during|early|late|mid-?)\s+{_M}\b(?!\s+\d)"
+    r"|\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*day\b"
 )
-_DATE_GROUPS = ((1, 2, 3), (5, 4, 6), (0, 7, 8), (0, 9, 0))  # day, month, year; 0: none
+#: The groups of each way of writing a date: day, month, year, weekday (0: not given).
+_DATE_GROUPS = ((1, 2, 3, 0), (5, 4, 6, 0), (0, 7, 8, 0), (0, 9, 0, 0), (0, 0, 0, 10))
 _YEAR = re.compile(r"1[89]\d\d|20\d\d")
-_COUNTED = re.compile(
-    r"\s+(?!dollars|euros|pounds|roubles)(?:[a-z]{3,}s|people)\b"
-)  # "2000 troops" is no year
-_UNITS = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+_COUNTED = re.compile(r"\s+(?!dollars|euros|pounds|roubles)(?:[a-z]{3,}s|people)\b")
+_UNITS = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
-_WORDS = {w: i for i, w in enumerate(_UNITS.split(), 2)} | {
-    w: i * 10 for i, w in enumerate(_TENS.split(), 2)
-}
+_WORDS = {w: i for i, w in enumerate(f"{_UNITS} sixteen seventeen eighteen nineteen".split(), 2)}
+_WORDS |= {w: i * 10 for i, w in enumerate(_TENS.split(), 2)}
 _SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
 _FIGURE = re.compile(
-    rf"(?<![\w.,:/-])(?P<span>(?:between|from)\s+)?(?P<cur>[$€£])?(?:(?P<num>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    rf"|(?P<word>(?:{_TENS.replace(' ', '|')})(?:-(?:{_UNITS[:45].strip().replace(' ', '|')}))?"
-    rf"|{_UNITS.strip().replace(' ', '|')})\b)(?!:\d|\.\d|(?:st|nd|rd|th)\b)"
+    r"(?<![\w.,:/-])(?P<span>(?:between|from)\s+)?(?P<cur>[$€£])?"
+    r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    rf"|(?P<word>(?:{_TENS.replace(' ', '|')})(?:-(?:{'|'.join(_UNITS.split()[:8])}))?"
+    rf"|{'|'.join(w for w in _WORDS if w not in _TENS)})\b)(?!:\d|\.\d|(?:st|nd|rd|th)\b)"
     rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b)?(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
     r"(?:(?(span)\s+(?:and|to)\s+|\s*[-–]\s*)(?P<to>\d[\d,]*(?:\.\d+)?)(?![\d,]))?",
     re.IGNORECASE,
@@ -77,13 +76,14 @@ _BOUND = re.compile(
 _BOUNDS = {"max": (0.0, 1.0), "min": (1.0, float("inf")), "near": (0.9, 1.0), "about": (0.9, 1.1)}
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:['’]\w+)*|[^\w\s]")
 _BREAKS = frozenset(",;:()—–") | {"that", "which", "who", "but", "while", "whereas", "although"}
-_AUX = _words("is are was were be been will would has have had did does do can could")
-_NEG = frozenset(("not", "never", "no", "cannot"))
+_NEG = _words("not never no cannot")
+_AUXILIARY = _NEG | _words("is are was were be been will would has have had did does do can could")
 _MODAL = ("wo", "ca", "could", "should", "might", "may", "would", "will")
 #: Words after a negation that do not say what it negates ("not only", "did not say").
-_NOT_NEGATED = _words("""only just until least doubt matter one less more longer say said
-    comment specify disclose know elaborate give""")
-_ADVERBS = _words("immediately yet ever even always necessarily also fully")
+_NOT_NEGATED = _words("""only just until least doubt matter one less more say said comment
+    specify disclose know elaborate give""")
+_ADVERBS = _words("immediately yet ever even always necessarily also fully longer still")
+_SKIPPED = (STOPWORDS | _ADVERBS) - _NOT_NEGATED
 #: Opposed words: concept, kind, the words for it, the words against it.
 _OPPOSITES = (
     ("confirm", "negation", "confirmed confirms confirm", "denied denies deny"),
@@ -96,22 +96,24 @@ _OPPOSITES = (
     ("victory", "assessment", "victory success triumph", "defeat failure setback"),
     ("strong", "assessment", "strong stronger strengthened", "weak weaker weakened"),
 )  # fmt: skip
-_LEXICON = {
-    w: (concept, kind, sign)
-    for concept, kind, *sides in _OPPOSITES
-    for sign, words in zip((1, -1), sides, strict=True)
-    for w in words.split()
-}
+_LEXICON = {w: (c, k, s) for c, k, *sides in _OPPOSITES
+            for s, words in zip((1, -1), sides, strict=True) for w in words.split()}  # fmt: skip
+#: Words that do not make two clauses about the same thing.
+_UNSHARED = _AUXILIARY | _LEXICON.keys() | _CALENDAR
 #: What "lack" needs after it to be a lack of means to do something.
 _MEANS = _words("to ability capacity means power leverage instruments tools")
+#: Past tenses that do not end in -ed, as the event they name.
+_EVENTS = {"met": "meeting", "began": "start"}
 #: Words that name one quantity, as the point they make.
 _CLASSES = {stem(w): "the death toll" for w in _words("killed dead died deaths toll fatalities")}
 _CLASSES |= {stem(w): "the number of injured" for w in _words("injured wounded injuries")}
 #: Words beside a figure that do not say what it counts.
-_GENERIC_WORDS = """people person total number figure rose rise fell reached stood climbed
-    jumped increased decreased grew dropped estimated least nearly almost around per cent
-    percent thousand million billion year years month week day last next"""
-_GENERIC = {stem(w) for w in _words(_GENERIC_WORDS)}
+_GENERIC = {
+    stem(w)
+    for w in _words("""people person total number figure rose rise fell reached
+    stood climbed jumped increased decreased grew dropped estimated least nearly almost around
+    per cent percent thousand million billion year years month week day last next dollars""")
+}
 
 Token = tuple[str, str, str, int, int, int]  # text, lower case, stem, start, end, clause
 Polar = tuple[str, str, int, int, str]  # concept, kind, sign, token index, words as written
@@ -135,8 +137,9 @@ class _Figure:
     high: float
     percent: bool
     currency: str
-    #: Stems of the words beside it (a class for deaths and injuries), and of the names.
+    #: Stems of the words beside it (a class for deaths, injuries), of those after it, names.
     keys: frozenset[str]
+    after: frozenset[str]
     names: frozenset[str]
     text: str
     #: The quantity, as a point ("the death toll", "the number of troops", "the revenue").
@@ -148,12 +151,17 @@ def conflict(a: str, b: str) -> Conflict | None:
     agree or may speak of two things."""
     ra, rb = _read(a), _read(b)
     dated = bool(ra.dates and rb.dates) and not any(
-        _same_date(x[0], y[0]) for x in ra.dates for y in rb.dates
+        all(p is None or q is None or p == q for p, q in zip(x[0], y[0], strict=True))
+        for x in ra.dates
+        for y in rb.dates
     )
     found = _figures_conflict(ra, rb) or _claims_conflict(ra, rb)
-    if dated and found is None:
-        return Conflict("date", _event(ra, rb), (ra.dates[0][1], rb.dates[0][1]))
+    if dated and found is None and (event := _event(ra, rb)) and _event(rb, ra):
+        return Conflict("date", event, (ra.dates[0][1], rb.dates[0][1]))
     return None if dated else found
+
+
+_stem = lru_cache(maxsize=65536)(stem)
 
 
 @lru_cache(maxsize=4096)
@@ -165,82 +173,91 @@ class _Reading:
     """What a sentence gives that may conflict: figures, dates and opposable words."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens: list[Token] = []
+        self.text, self.tokens, clause = text, list[Token](), 0
         for m in _TOKEN.finditer(text):
             low = m.group().lower().replace("’", "'")
-            clause = self.tokens[-1][5] + (self.tokens[-1][1] in _BREAKS) if self.tokens else 0
-            self.tokens.append((m.group(), low, stem(low), m.start(), m.end(), clause))
-        #: (day, month, year), each None where not given; the date as written; its start.
+            stem_ = low if low in STOPWORDS else _stem(low)
+            self.tokens.append((m.group(), low, stem_, m.start(), m.end(), clause))
+            clause += low in _BREAKS
+        lows = {t[1] for t in self.tokens}
+        #: Stems (classes for deaths and injuries) of the words, to tell what qualifies a figure.
+        self.keys = {_CLASSES.get(t[2], t[2]) for t in self.tokens}
+        self.negates = any(w in _NEG or w.endswith("n't") for w in lows)
+        numeric = any(map(str.isdigit, text))
+        #: (day, month, year, weekday), each None where not given; as written; its start.
         self.dates: list[tuple[tuple[int | None, ...], str, int]] = []
-        for m in _DATE.finditer(text):
-            day, month, year = next(g for g in _DATE_GROUPS if m.group(g[1]))
-            fields = tuple(int(m.group(g)) if g and m.group(g) else None for g in (day, year))
-            if fields[0] is None or fields[0] <= 31:
-                start = m.start() if day or year else m.start(month)
-                when = (fields[0], _MONTHS[m.group(month)[:3].lower()], fields[1])
+        spans = []
+        for m in _DATE.finditer(text) if numeric or lows & _CALENDAR else ():
+            groups = next(g for g in _DATE_GROUPS if any(m.group(n) for n in g if n))
+            day, month, year, weekday = (m.group(n) if n else None for n in groups)
+            if day is None or int(day) <= 31:
+                spans.append(m.span())
+                named = (_MONTHS.get((month or "")[:3].lower()), _DAYS.get((weekday or "")[:3]))
+                when = (int(day) if day else None, named[0], int(year) if year else None, named[1])
+                start = m.start(9) if m.group(9) else m.start()
                 self.dates.append((when, text[start : m.end()].rstrip("."), m.start()))
-        spans = [(m.start(), m.end()) for m in _DATE.finditer(text)]
         self.figures: list[_Figure] = []
         previous = 0
-        for m in _FIGURE.finditer(text):
+        for m in _FIGURE.finditer(text) if numeric or lows & _WORDS.keys() else ():
+            bare = not (m["scale"] or m["pct"] or m["cur"] or _COUNTED.match(text, m.end()))
             if any(a <= m.start() < b for a, b in spans):
                 continue
-            bare = not (m["scale"] or m["pct"] or m["cur"] or _COUNTED.match(text, m.end()))
             if bare and m["num"] and _YEAR.fullmatch(m["num"]):
-                self.dates.append(((None, None, int(m["num"])), m["num"], m.start()))
-                continue
-            self.figures.append(self._figure(m, previous))
+                self.dates.append(((None, None, int(m["num"]), None), m["num"], m.start()))
+            elif figure := self._figure(m, previous):
+                self.figures.append(figure)
             previous = m.end()
         self.polar: list[Polar] = []
-        #: The token index of each stem said without a negation.
+        #: The token index of each stem said without a negation before it.
         self.asserted: dict[str, int] = {}
+        negation = -9  # the latest negation's token
         for i, (_, low, stem_, _, _, clause) in enumerate(self.tokens):
-            before = [t[1] for t in self.tokens[max(0, i - 3) : i] if t[5] == clause]
-            negated = any(w in _NEG or w.endswith("n't") for w in before)
+            negated = i - negation <= 3 and self.tokens[negation][5] == clause
             if low in _LEXICON:
                 concept, kind, sign = _LEXICON[low]
                 if not low.startswith("lack") or _MEANS & {t[1] for t in self.tokens[i : i + 7]}:
-                    self.polar.append((concept, kind, -sign if negated else sign, i,
-                                       self.phrase(i, i, kind)))  # fmt: skip
+                    sign = -sign if negated else sign
+                    self.polar.append((concept, kind, sign, i, self.phrase(i, i, kind)))
             elif low in _NEG or low.endswith("n't"):
+                negation = i
                 self._negation(i)
             elif not negated and low.isalpha() and low not in STOPWORDS:
                 self.asserted.setdefault(stem_, i)
 
-    def _figure(self, m: re.Match[str], previous: int) -> _Figure:
-        """The figure ``m`` matched; ``previous`` is where the figure before it ends."""
+    def _figure(self, m: re.Match[str], previous: int) -> _Figure | None:
+        """The figure ``m`` matched, where the figure before ends at ``previous``; None for a
+        tally ("52-48")."""
         scale = _SCALES.get((m["scale"] or "").lower(), 1.0)
-        if m["num"]:
-            number = m["num"].replace(",", "")
-            value = float(number) * scale
-            decimals = len(number.partition(".")[2])
-            spread = 0.5 * 10**-decimals * scale if m["scale"] else 0.0
-        else:
-            value, spread = sum(_WORDS[w] for w in m["word"].lower().split("-")) * scale, 0.0
-        low, high = (
-            value - spread,
-            (float(m["to"].replace(",", "")) * scale if m["to"] else value) + spread,
-        )
-        start = m.end("span") if m["span"] and not m["to"] else m.start()
+        number = (m["num"] or "").replace(",", "")
+        value = float(number) * scale if number else _WORDS.get(m["word"].lower(), 0) * scale
+        if m["word"] and "-" in m["word"]:
+            value = sum(_WORDS[w] for w in m["word"].lower().split("-")) * scale
+        decimals = len(number.partition(".")[2])
+        spread = 0.49 * 10**-decimals * scale if m["scale"] or m["pct"] or decimals else 0.0
+        top = float(m["to"].replace(",", "")) * scale if m["to"] else value
+        if top < value:
+            return None
+        low, high, start = value - spread, top + spread, m.start()
+        if m["span"] and not m["to"]:
+            start = m.end("span")
         if bound := _BOUND.search(self.text.lower(), max(0, start - 24), start):
             down, up = _BOUNDS[bound.lastgroup or ""]
             low, high, start = value * down, value * up, bound.start()
         if re.match(r"\s*(?:or more|\+|-plus)", self.text[m.end() :]):
             high = float("inf")
         clause = next((t[5] for t in self.tokens if t[3] >= m.start()), 0)
-        near = [t for t in self.tokens if t[5] == clause]
+        near = [t for t in self.tokens if t[5] == clause and t[1] not in _WORDS]
         before = [t for t in near if previous <= t[3] and t[4] <= start]
-        cut = [k + 1 for k, t in enumerate(before) if t[1] in ("and", "or")]
-        before = before[max(cut, default=0) :][-4:]
+        before = before[
+            max((k + 1 for k, t in enumerate(before) if t[1] in ("and", "or")), default=0) :
+        ]
         after = [t for t in near if t[3] >= m.end()][:3]
         after = after[
             : next(
                 (k for k, t in enumerate(after) if t[1] in ("and", "or") or t[1][0].isdigit()), 3
             )
         ]
-        window = [t for t in before + after if _content(t) and t[1] not in _WORDS]
-        words = [t for t in window if t[2] not in _GENERIC]
+        words = [t for t in before[-4:] + after if _content(t) and t[2] not in _GENERIC]
         keys = frozenset(_CLASSES.get(t[2], t[2]) for t in words)
         label = next((k for k in keys if k.startswith("the ")), "")
         noun = next((t[1] for t in after[:1] if _COUNTED.match(" " + t[1])), "")
@@ -248,58 +265,56 @@ class _Reading:
             verb = next((f" {t[1]}" for t in words if t[1].endswith("ed")), "")
             named = [t for t in words if t[4] <= start] or words
             label = f"the number of {noun}{verb}" if noun else f"the {named[-1][1]}"
+        after_keys = frozenset(_CLASSES.get(t[2], t[2]) for t in words if t[3] >= m.end())
         names = frozenset(t[2] for t in words if t[0][0].isupper() and t[1] not in _CALENDAR)
         text = self.text[start : m.end()].strip()
-        return _Figure(low, high, bool(m["pct"]), m["cur"] or "", keys, names, text, label)
+        return _Figure(
+            low, high, bool(m["pct"]), m["cur"] or "", keys, after_keys, names, text, label
+        )
 
     def _negation(self, i: int) -> None:
         """Note what the negation at token ``i`` negates: the first word after it."""
         k = i + 1
-        while k < len(self.tokens) and self.tokens[k][1] in (STOPWORDS | _ADVERBS) - _NOT_NEGATED:
+        while k < len(self.tokens) and self.tokens[k][1] in _SKIPPED:
             k += 1
         if k == len(self.tokens) or self.tokens[k][5] != self.tokens[i][5]:
             return
         word, low, stem_ = self.tokens[k][:3]
         if not word.isalpha() or not word.islower() or low in _LEXICON or low in _NOT_NEGATED:
             return
-        own = self.tokens[i][1]
-        modal = own.startswith(_MODAL) or (i > 0 and self.tokens[i - 1][1].startswith(_MODAL))
-        kind = "assessment" if modal else "negation"
+        modal = self.tokens[i][1].startswith(_MODAL) or self.tokens[i - 1][1].startswith(_MODAL)
+        kind = "assessment" if modal and i else "negation"
         self.polar.append(("~" + stem_, kind, -1, k, self.phrase(i, k, kind)))
 
     def phrase(self, first: int, word: int, kind: str) -> str:
         """Tokens ``first``..``word`` as written, with auxiliaries and negations before ("did
         not attend"), and an assessment's "of" or "to" after ("is capable of")."""
         tokens = self.tokens
-        while first > 0 and word - first < 3 and tokens[first - 1][1] in _AUX | _NEG:
+        while first > 0 and word - first < 3 and tokens[first - 1][1] in _AUXILIARY:
             first -= 1
         follows = kind == "assessment" and word + 1 < len(tokens)
         end = word + 1 if follows and tokens[word + 1][1] in ("of", "to") else word
         return self.text[tokens[first][3] : tokens[end][4]]
 
 
-def _same_date(x: tuple[int | None, ...], y: tuple[int | None, ...]) -> bool:
-    return all(p is None or q is None or p == q for p, q in zip(x, y, strict=True))
-
-
 def _figures_conflict(ra: _Reading, rb: _Reading) -> Conflict | None:
     """Two figures for one quantity that no reading fits, where neither sentence has a figure
     for it that fits the other's (an update given beside the first figure)."""
+
+    def same(x: _Figure, y: _Figure) -> bool:
+        if x.percent != y.percent or (x.currency and y.currency and x.currency != y.currency):
+            return False
+        if not x.keys & y.keys or (x.names and y.names and not x.names & y.names):
+            return False
+        return x.after <= rb.keys and y.after <= ra.keys
+
     for x in ra.figures:
         for y in rb.figures:
-            if not _same_quantity(x, y) or _fits(x, y):
+            if not same(x, y) or _fits(x, y) or any(_fits(x, z) for z in rb.figures if same(x, z)):
                 continue
-            if any(_fits(x, z) for z in rb.figures if _same_quantity(x, z)):
-                continue
-            if not any(_fits(z, y) for z in ra.figures if _same_quantity(z, y)):
+            if not any(_fits(z, y) for z in ra.figures if same(z, y)):
                 return Conflict("number", x.label, (x.text, y.text))
     return None
-
-
-def _same_quantity(x: _Figure, y: _Figure) -> bool:
-    if x.percent != y.percent or (x.currency and y.currency and x.currency != y.currency):
-        return False
-    return bool(x.keys & y.keys) and not (x.names and y.names and not x.names & y.names)
 
 
 def _fits(x: _Figure, y: _Figure) -> bool:
@@ -310,14 +325,19 @@ def _claims_conflict(ra: _Reading, rb: _Reading) -> Conflict | None:
     """A word of one sentence opposed in the other, said of the same thing; a negation is
     preferred to an assessment."""
     pairs = [(p, q) for p in ra.polar for q in rb.polar if p[0] == q[0] and p[2] == -q[2]]
-    pairs += [(p, _asserted(rb, p)) for p in ra.polar if p[0][0] == "~" and p[0][1:] in rb.asserted]
-    pairs += [(_asserted(ra, q), q) for q in rb.polar if q[0][0] == "~" and q[0][1:] in ra.asserted]
+    pairs += [(p, _asserted(rb, p)) for p in ra.polar if _denies(p, rb)]
+    pairs += [(_asserted(ra, q), q) for q in rb.polar if _denies(q, ra)]
     pairs = [(p, q) for p, q in pairs if _same_claim(ra, p[3], rb, q[3])]
     if not pairs:
         return None
     p, q = min(pairs, key=lambda pair: pair[0][1] == "assessment")
     point = _whether(ra, p[3]) if p[2] > 0 else _whether(rb, q[3])
     return Conflict(p[1], point, (p[4], q[4]))
+
+
+def _denies(negated: Polar, r: _Reading) -> bool:
+    """Whether ``negated`` is a negation of a word that ``r`` asserts, negating nothing."""
+    return negated[0][0] == "~" and negated[0][1:] in r.asserted and not r.negates
 
 
 def _asserted(r: _Reading, negated: Polar) -> Polar:
@@ -327,26 +347,28 @@ def _asserted(r: _Reading, negated: Polar) -> Polar:
 
 
 def _same_claim(ra: _Reading, i: int, rb: _Reading, j: int) -> bool:
-    """Whether the clauses around ``ra``'s token ``i`` and ``rb``'s token ``j`` share a word,
-    the same subject (or two names) and a name, where both name any."""
+    """Whether the words around ``ra``'s token ``i`` and ``rb``'s token ``j`` are of one
+    thing (see the module's description)."""
     words_a, names_a, subject_a = _context(ra, i)
     words_b, names_b, subject_b = _context(rb, j)
-    if not words_a & words_b or (names_a and names_b and not names_a & names_b):
+    if names_a and names_b and not names_a & names_b:
         return False
-    if subject_a and subject_b and subject_a[0] != subject_b[0]:
-        return subject_a[1] and subject_b[1]
-    return True
+    if subject_a and subject_b and subject_a[0] == subject_b[0]:
+        rest_a, rest_b = words_a - {subject_a[0]}, words_b - {subject_a[0]}
+        return bool(rest_a & rest_b) or not (rest_a and rest_b)
+    named = not (subject_a and subject_b) or (subject_a[1] and subject_b[1])
+    return named and len(words_a & words_b) >= 2
 
 
 def _context(r: _Reading, i: int) -> tuple[set[str], set[str], tuple[str, bool] | None]:
-    """Stems of the content words in the clause around token ``i``, those of its names, and
-    the subject's stem before it with whether it is a name."""
+    """Stems of the content words around token ``i`` (from its clause's start), those of
+    the names, and the subject's stem before it with whether it is a name."""
     clause, first = r.tokens[i][5], max(0, i - 6)
-    near = [(k, t) for k, t in enumerate(r.tokens[first : i + 17], first) if t[5] == clause]
-    near = [(k, t) for k, t in near if k != i and _content(t) and t[1] not in _LEXICON]
+    near = [(k, t) for k, t in enumerate(r.tokens[first : i + 17], first) if t[5] >= clause]
+    near = [(k, t) for k, t in near if k != i and _content(t) and t[1] not in _UNSHARED]
     words = {t[2] for _, t in near if t[2] != r.tokens[i][2]}
-    names = {t[2] for _, t in near if t[0][0].isupper() and t[1] not in _CALENDAR}
-    before = [(t[2], t[0][0].isupper()) for k, t in near if k < i]
+    names = {t[2] for _, t in near if t[0][0].isupper()}
+    before = [(t[2], t[0][0].isupper()) for k, t in near if k < i and t[1] not in _SKIPPED]
     return words, names, before[-1] if before else None
 
 
@@ -370,18 +392,19 @@ def _whether(r: _Reading, i: int) -> str:
     return "whether " + (text[0].lower() + text[1:] if tokens[start][1] in STOPWORDS else text)
 
 
-def _event(ra: _Reading, rb: _Reading) -> str:
-    """The point of two dates: the event before ``ra``'s date that ``rb`` names too."""
-    shared = {t[2] for t in rb.tokens}
-    before = [t for t in ra.tokens if t[4] <= ra.dates[0][2]][-6:]
-    for t in reversed(before):
-        if t[1].endswith("ed") and t[2] in shared:
-            return f"the date of the {_gerund(t[1])}"
-    pairs = itertools.pairwise(before)
-    nouns = [
-        t[0] for d, t in pairs if d[1] in ("the", "a", "an") and _content(t) and t[2] in shared
-    ]
-    return f"the date of the {nouns[0]}" if nouns else "the date"
+def _event(ra: _Reading, rb: _Reading) -> str | None:
+    """The point of two dates: the event before ``ra``'s date that ``rb`` names too, as a
+    verb ("the date of the signing") or a noun ("the date of the election"); None where it
+    names none, or only a change that may recur ("rose")."""
+    k = next((n for n, t in enumerate(ra.tokens) if t[3] >= ra.dates[0][2]), len(ra.tokens))
+    shared = {t[2] for t in rb.tokens if t[2] not in _GENERIC}
+    for d, t in reversed(list(itertools.pairwise(ra.tokens[max(0, k - 7) : k]))):
+        if t[2] in shared and _content(t):
+            if t[1] in _EVENTS or t[1].endswith("ed"):
+                return f"the date of the {_EVENTS.get(t[1]) or _gerund(t[1])}"
+            if d[1] in ("the", "a", "an"):
+                return f"the date of the {t[1]}"
+    return None
 
 
 def _gerund(verb: str) -> str:
