@@ -20,6 +20,7 @@ from rag.answer.extractive import ExtractiveAnswerer
 from rag.answer.factory import create_answerer
 from rag.answer.prompts import CANNOT_ANSWER
 from rag.check.citations import check_answer
+from rag.check.disagreements import disagreements
 from rag.check.support import SupportScorer
 from rag.embed.factory import create_embedder
 from rag.errors import LLMError, RagError
@@ -140,6 +141,12 @@ class Pipeline:
         clock.lap("generate")
         answer = self.check(question, standalone, "".join(pieces), hits)
         clock.lap("check")
+        if self.settings.disagreements and answer.answered:
+            found = disagreements(standalone, answer.sources, hits, self.scorer)
+            answer = dataclasses.replace(
+                answer, sources=found.sources, disagreements=found.disagreements
+            )
+            clock.lap("disagree")
         yield dataclasses.replace(answer, timings=clock.laps())
 
     @contextmanager

@@ -109,6 +109,11 @@ class Settings(BaseSettings):
         "it cannot answer, and no sentence below it is quoted (0.36: at most 5 percent of "
         "answerable news questions refused on rtqa-dev; docs/BENCHMARKS.md).",
     )
+    disagreements: bool = Field(
+        True,
+        description="Find where the sources of an answer disagree (different figures, dates, "
+        "claims or judgements on one point) and show both sides (RAG_DISAGREEMENTS=0: off).",
+    )
 
     auth: SecretStr | None = Field(
         None,

@@ -14,7 +14,10 @@ Rules:
 - Every sentence of your answer ends with the numbers of the sources it rests on, in \
 square brackets, for example "... [1]" or "... [2][3]". Cite only numbers you were given.
 - Say nothing the sources do not say. Do not use outside knowledge.
-- When sources disagree, say so explicitly in one sentence and cite both sides.
+- When sources disagree (different figures or dates for one thing, one denying what \
+another says, opposite judgements), say so in a sentence that names the point in dispute, \
+give each side with its outlet and date, and cite each side's own source; a later report \
+of a figure or date supersedes an earlier one, so say which is the later.
 - A source's "who says what" lines name who says which of its words. When you use such \
 words, say who says them ("Political commentator Gaziz Abishev said that ... [1]", \
 "According to unnamed insiders, ... [2]"), and keep any quotation exact, in quotation \

@@ -17,6 +17,13 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from rag.present.disputes import (
+    disagreement_heading,
+    disagreements_html,
+    quoted,
+    side_label,
+    superseded_by,
+)
 from rag.present.render import UNSUPPORTED, article_label, marked, mode_line, speakers_cited
 from rag.types import Answer, Filters, Passage, Source
 
@@ -58,6 +65,10 @@ a.cite { text-decoration: none; font-weight: 600; cursor: pointer; }
 .answer-sources { display: none; }
 .answer-sources.current { display: block; }
 .sources-of { color: #57606a; font-size: 0.9em; margin-bottom: 8px; }
+.disagreement { border-left: 4px solid #7c3aed; background: #f5f3ff; border-radius: 6px;
+  padding: 6px 10px; margin: 8px 0; }
+.disagreement-point { font-weight: 600; }
+.superseded { color: #6b21a8; font-size: 0.85em; font-weight: 600; }
 .answer-warning, .source-warning { color: #9a3412; background: #ffedd5; border-radius: 6px;
   padding: 4px 8px; margin: 6px 0; font-size: 0.9em; }
 """
@@ -100,7 +111,8 @@ def answer_html(answer: Answer, number: int = 1) -> str:
     if answer.removed_citations:
         numbers = ", ".join(str(n) for n in answer.removed_citations)
         removed = f'<div class="answer-mode">removed citations to no source: {numbers}</div>'
-    return f"<p>{' '.join(parts)}</p>{mode}{removed}{warnings_html(answer)}"
+    notes = disagreements_html(answer, number)
+    return f"<p>{' '.join(parts)}</p>{notes}{mode}{removed}{warnings_html(answer)}"
 
 
 def warnings_html(answer: Answer) -> str:
@@ -123,7 +135,8 @@ def sources_html(answers: Sequence[Answer], articles: dict[str, str] | None = No
     for number, answer in enumerate(answers, start=1):
         current = " current" if number == len(answers) else ""
         cards = "".join(
-            source_card(s, whole.get(s.passage.article_id), number) for s in answer.sources
+            source_card(s, whole.get(s.passage.article_id), number, superseded_by(answer, s))
+            for s in answer.sources
         )
         groups.append(
             f'<div class="answer-sources{current}" id="a{number}-sources">'
@@ -133,9 +146,12 @@ def sources_html(answers: Sequence[Answer], articles: dict[str, str] | None = No
     return "".join(groups)
 
 
-def source_card(source: Source, article: str | None, answer: int = 1) -> str:
+def source_card(
+    source: Source, article: str | None, answer: int = 1, superseded: int | None = None
+) -> str:
     """A source of the ``answer``-th answer: number, title, outlet and date, the articles
-    that repeat it, the passage with its span highlighted."""
+    that repeat it, the passage with its span highlighted; marked superseded when a later
+    source (number ``superseded``) gives another figure or date on the same point."""
     passage = source.passage
     meta = passage.metadata
     title = escape(meta.get("title") or passage.article_id)
@@ -149,6 +165,8 @@ def source_card(source: Source, article: str | None, answer: int = 1) -> str:
         also = f'<div class="source-meta">also in: {names}</div>'
     if source.warning:
         also += f'<div class="source-warning">⚠ {escape(source.warning)}</div>'
+    if superseded is not None:
+        also += f'<div class="superseded">superseded by the later report [{superseded}]</div>'
     whole = ""
     if article:
         whole = (
@@ -196,6 +214,10 @@ def conversation_markdown(turns: Sequence[Turn]) -> str:
         asked = f"*Asked {turn.asked} · k = {turn.k} · {filters_line(turn.filters)}*"
         lines = [f"## {answer.question}", "", asked, "", answer.text, "", f"*{mode_line(answer)}*"]
         lines += [f"\n**Warning:** {warning}" for warning in answer.warnings]
+        for disagreement in answer.disagreements:
+            lines += ["", f"**{disagreement_heading(disagreement)}**", ""]
+            lines += [f"- {side_label(side)}: {quoted(side.text)} [{side.number}]"
+                      for side in disagreement.sides]  # fmt: skip
         for source in answer.sources:
             lines += ["", *source_markdown(source)]
         blocks.append("\n".join(lines))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 
+from rag.present.disputes import disagreement_heading, quoted, side_label
 from rag.text.sentences import segments
 from rag.types import Answer, Attribution, Source
 
@@ -32,6 +33,11 @@ def render_answer(answer: Answer, color: bool = False) -> str:
         lines.append(f"(removed citations to sources that were not given: {numbers})")
     for warning in answer.warnings:
         lines += textwrap.wrap(WARNING + warning, 88, subsequent_indent="    ")
+    for disagreement in answer.disagreements:
+        lines += ["", disagreement_heading(disagreement)]
+        for side in disagreement.sides:
+            quote = f"{side_label(side)}: {quoted(side.text)} [{side.number}]"
+            lines += textwrap.wrap(quote, 88, initial_indent="  ", subsequent_indent="    ")
     for source in answer.sources:
         lines += ["", *source_lines(source, color)]
     return "\n".join(lines)
