@@ -7,7 +7,8 @@ itself about the query is an event, once per date it names. Rules:
 - **Whole sentences only.** Sentences are the article's (``rag.text.sentences``, run on the
   article as its stored passages rebuild it), so one that a passage's edge cuts is not taken
   from that passage; it is taken from an overlapping passage that holds it whole, if one was
-  retrieved. A sentence must also close like one (a heading or dateline does not).
+  retrieved. A sentence must also close like a statement: a heading or dateline does not,
+  and a question ("And does Moscow today possess…?") tells of no event.
 - **Relevance.** A sentence is kept when its embedding's cosine with the query's reaches
   ``MIN_RELEVANCE`` (the retriever's embedder). Passage rank does not tell: on a small corpus
   a generous ``k`` retrieves every passage.
@@ -49,8 +50,9 @@ TIMELINE_K = 30
 #: pipeline). The sentence alone separates them better than with a neighbour: that lifted
 #: the meeting's date to 0.42 for "Kazakhstan elections".
 MIN_RELEVANCE = 0.4
-#: How a sentence closes: final punctuation, then perhaps closing quotes and brackets.
-_CLOSING = re.compile(r"""[.!?…]["'”’»)\]]*$""")
+#: How a statement closes: a full stop or exclamation, then perhaps closing quotes and
+#: brackets.
+_CLOSING = re.compile(r"""[.!…]["'”’»)\]]*$""")
 
 
 @dataclass(frozen=True)

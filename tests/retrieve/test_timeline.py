@@ -161,7 +161,7 @@ def test_articles_are_numbered_as_they_first_appear_and_cited_by_every_event(
     assert data["events"][0]["passage_id"] == kremlin.id
 
 
-def test_a_sentence_naming_two_dates_is_an_event_at_each_and_undated_passages_say_so(
+def test_a_sentence_naming_two_dates_is_an_event_at_each_and_a_question_is_none(
     embedder: Embedder,
 ) -> None:
     text = "Putin met Nazarbayev in 2019, and Putin and Nazarbayev met again in 2025."
@@ -174,3 +174,5 @@ def test_a_sentence_naming_two_dates_is_an_event_at_each_and_undated_passages_sa
     legacy = Passage("p", "a", 0, WIRE, 0, len(WIRE), "a.md")
     assert run(embedder, [legacy]) == Timeline(QUERY, (), recorded=False)
     assert run(embedder, [whole("w", WIRE, {})]).recorded
+    asked = "Will Putin and Nazarbayev meet again in 2026?"
+    assert run(embedder, [whole("q", asked, {"in 2026": ("2026", "stated")})]).events == ()
