@@ -92,7 +92,8 @@ _OPPOSITES = (
     ("approve", "negation", "approved approves approve accepted", "rejected rejects reject"),
     ("succeed", "negation", "succeeded succeeds", "collapsed collapses failed fails"),
     ("able", "assessment", "capable able", "unable incapable lacks lack lacked lacking"),
-    ("likely", "assessment", "likely probable possible", "unlikely improbable impossible"),
+    ("likely", "assessment", "likely probable", "unlikely improbable"),
+    ("possible", "assessment", "possible feasible", "impossible unfeasible"),
     ("victory", "assessment", "victory success triumph", "defeat failure setback"),
     ("strong", "assessment", "strong stronger strengthened", "weak weaker weakened"),
 )  # fmt: skip
@@ -108,12 +109,11 @@ _EVENTS = {"met": "meeting", "began": "start"}
 _CLASSES = {stem(w): "the death toll" for w in _words("killed dead died deaths toll fatalities")}
 _CLASSES |= {stem(w): "the number of injured" for w in _words("injured wounded injuries")}
 #: Words beside a figure that do not say what it counts.
-_GENERIC = {
-    stem(w)
-    for w in _words("""people person total number figure rose rise fell reached
-    stood climbed jumped increased decreased grew dropped estimated least nearly almost around
-    per cent percent thousand million billion year years month week day last next dollars""")
-}
+_GENERIC_WORDS = """people person total number figure rose rise fell reached stood climbed
+    jumped increased decreased grew dropped estimated least nearly almost around per cent
+    percent thousand million billion year years month week day last next dollars won received
+    recorded reported posted got gained lost totalled amounted"""
+_GENERIC = {stem(w) for w in _GENERIC_WORDS.split()}
 
 Token = tuple[str, str, str, int, int, int]  # text, lower case, stem, start, end, clause
 Polar = tuple[str, str, int, int, str]  # concept, kind, sign, token index, words as written
@@ -229,9 +229,8 @@ class _Reading:
         tally ("52-48")."""
         scale = _SCALES.get((m["scale"] or "").lower(), 1.0)
         number = (m["num"] or "").replace(",", "")
-        value = float(number) * scale if number else _WORDS.get(m["word"].lower(), 0) * scale
-        if m["word"] and "-" in m["word"]:
-            value = sum(_WORDS[w] for w in m["word"].lower().split("-")) * scale
+        words = (m["word"] or "").lower().split("-")
+        value = scale * (float(number) if number else sum(_WORDS[w] for w in words))
         decimals = len(number.partition(".")[2])
         spread = 0.49 * 10**-decimals * scale if m["scale"] or m["pct"] or decimals else 0.0
         top = float(m["to"].replace(",", "")) * scale if m["to"] else value
@@ -241,36 +240,23 @@ class _Reading:
         if m["span"] and not m["to"]:
             start = m.end("span")
         if bound := _BOUND.search(self.text.lower(), max(0, start - 24), start):
-            down, up = _BOUNDS[bound.lastgroup or ""]
-            low, high, start = value * down, value * up, bound.start()
+            (down, up), start = _BOUNDS[bound.lastgroup or ""], bound.start()
+            low, high = value * down, value * up
         if re.match(r"\s*(?:or more|\+|-plus)", self.text[m.end() :]):
             high = float("inf")
         clause = next((t[5] for t in self.tokens if t[3] >= m.start()), 0)
         near = [t for t in self.tokens if t[5] == clause and t[1] not in _WORDS]
-        before = [t for t in near if previous <= t[3] and t[4] <= start]
-        before = before[
-            max((k + 1 for k, t in enumerate(before) if t[1] in ("and", "or")), default=0) :
-        ]
+        before = [t for t in near if previous <= t[3] and t[4] <= start][:-5:-1]
         after = [t for t in near if t[3] >= m.end()][:3]
-        after = after[
-            : next(
-                (k for k, t in enumerate(after) if t[1] in ("and", "or") or t[1][0].isdigit()), 3
-            )
-        ]
-        words = [t for t in before[-4:] + after if _content(t) and t[2] not in _GENERIC]
-        keys = frozenset(_CLASSES.get(t[2], t[2]) for t in words)
-        label = next((k for k in keys if k.startswith("the ")), "")
-        noun = next((t[1] for t in after[:1] if _COUNTED.match(" " + t[1])), "")
-        if not label and words:
-            verb = next((f" {t[1]}" for t in words if t[1].endswith("ed")), "")
-            named = [t for t in words if t[4] <= start] or words
-            label = f"the number of {noun}{verb}" if noun else f"the {named[-1][1]}"
-        after_keys = frozenset(_CLASSES.get(t[2], t[2]) for t in words if t[3] >= m.end())
-        names = frozenset(t[2] for t in words if t[0][0].isupper() and t[1] not in _CALENDAR)
-        text = self.text[start : m.end()].strip()
-        return _Figure(
-            low, high, bool(m["pct"]), m["cur"] or "", keys, after_keys, names, text, label
-        )
+        side = [*itertools.takewhile(_joins, before)][::-1]
+        side += itertools.takewhile(_joins, after)
+        side = [t for t in side if _content(t) and t[2] not in _GENERIC]
+        keys = frozenset(_CLASSES.get(t[2], t[2]) for t in side)
+        label = next((k for k in keys if k.startswith("the ")), "") or _label(side, after, start)
+        return _Figure(low, high, bool(m["pct"]), m["cur"] or "", keys,
+                       frozenset(_CLASSES.get(t[2], t[2]) for t in side if t[3] >= m.end()),
+                       frozenset(t[2] for t in side if t[0][0].isupper() and t[1] not in _CALENDAR),
+                       self.text[start : m.end()].strip(), label)  # fmt: skip
 
     def _negation(self, i: int) -> None:
         """Note what the negation at token ``i`` negates: the first word after it."""
@@ -282,8 +268,10 @@ class _Reading:
         word, low, stem_ = self.tokens[k][:3]
         if not word.isalpha() or not word.islower() or low in _LEXICON or low in _NOT_NEGATED:
             return
-        modal = self.tokens[i][1].startswith(_MODAL) or self.tokens[i - 1][1].startswith(_MODAL)
-        kind = "assessment" if modal and i else "negation"
+        modal = self.tokens[i][1].startswith(_MODAL) or (
+            i and self.tokens[i - 1][1].startswith(_MODAL)
+        )
+        kind = "assessment" if modal else "negation"
         self.polar.append(("~" + stem_, kind, -1, k, self.phrase(i, k, kind)))
 
     def phrase(self, first: int, word: int, kind: str) -> str:
@@ -327,11 +315,12 @@ def _claims_conflict(ra: _Reading, rb: _Reading) -> Conflict | None:
     pairs = [(p, q) for p in ra.polar for q in rb.polar if p[0] == q[0] and p[2] == -q[2]]
     pairs += [(p, _asserted(rb, p)) for p in ra.polar if _denies(p, rb)]
     pairs += [(_asserted(ra, q), q) for q in rb.polar if _denies(q, ra)]
-    pairs = [(p, q) for p, q in pairs if _same_claim(ra, p[3], rb, q[3])]
+    pairs = [(p, q) for p, q in pairs if _same_claim(ra, p[3], rb, q[3], p[0] == "confirm")]
     if not pairs:
         return None
     p, q = min(pairs, key=lambda pair: pair[0][1] == "assessment")
-    point = _whether(ra, p[3]) if p[2] > 0 else _whether(rb, q[3])
+    spoken = p[0] == "confirm"
+    point = _whether(ra, p[3], spoken) if p[2] > 0 else _whether(rb, q[3], spoken)
     return Conflict(p[1], point, (p[4], q[4]))
 
 
@@ -346,11 +335,14 @@ def _asserted(r: _Reading, negated: Polar) -> Polar:
     return negated[0], negated[1], 1, i, r.phrase(i, i, negated[1])
 
 
-def _same_claim(ra: _Reading, i: int, rb: _Reading, j: int) -> bool:
+def _same_claim(ra: _Reading, i: int, rb: _Reading, j: int, spoken: bool) -> bool:
     """Whether the words around ``ra``'s token ``i`` and ``rb``'s token ``j`` are of one
-    thing (see the module's description)."""
+    thing (see the module's description); the subjects of ``spoken`` words ("confirmed",
+    "denied") are two speakers, who may differ."""
     words_a, names_a, subject_a = _context(ra, i)
     words_b, names_b, subject_b = _context(rb, j)
+    if spoken:
+        return len(words_a & words_b) >= 2
     if names_a and names_b and not names_a & names_b:
         return False
     if subject_a and subject_b and subject_a[0] == subject_b[0]:
@@ -372,15 +364,35 @@ def _context(r: _Reading, i: int) -> tuple[set[str], set[str], tuple[str, bool] 
     return words, names, before[-1] if before else None
 
 
+def _label(side: list[Token], after: list[Token], start: int) -> str:
+    """What a figure starting at ``start`` counts, from the words beside it: a counted noun
+    after it ("the number of people evacuated"), a share ("the share of the vote"), else the
+    nearest word ("the revenue")."""
+    if after[:1] and after[0][1] == "of" and after[-1] in side:
+        return "the share " + " ".join(t[1] for t in after)
+    if after and _COUNTED.match(" " + after[0][1]):
+        verb = next((f" {t[1]}" for t in side if t[1].endswith("ed")), "")
+        return f"the number of {after[0][1]}{verb}"
+    return f"the {([t for t in side if t[4] <= start] or side)[-1][1]}" if side else ""
+
+
+def _joins(token: Token) -> bool:
+    """Whether a token may lie between a figure and the words that say what it counts."""
+    return token[1] not in ("and", "or") and not token[1][0].isdigit()
+
+
 def _content(token: Token) -> bool:
     return token[0][0].isalpha() and token[1] not in STOPWORDS and len(token[1]) > 1
 
 
-def _whether(r: _Reading, i: int) -> str:
-    """The point of an opposed word: "whether" and its clause, from a few words before it."""
-    tokens, clause = r.tokens, r.tokens[i][5]
-    start, end = i, i
-    while start > 0 and i - start < 5 and tokens[start - 1][5] == clause:
+def _whether(r: _Reading, i: int, spoken: bool) -> str:
+    """The point of an opposed word: "whether" and its clause from a few words before it,
+    or for a ``spoken`` word what is said ("denied that the talks failed", "denied the report")."""
+    tokens, back = r.tokens, 5
+    if spoken and i + 2 < len(tokens):
+        i, back = i + 1 + (tokens[i + 1][1] == "that"), 0
+    start, end, clause = i, i, tokens[i][5]
+    while start > 0 and i - start < back and tokens[start - 1][5] == clause:
         start -= 1
     while end + 1 < len(tokens) and end - i < 6 and tokens[end + 1][5] == clause:
         if tokens[end + 1][1] in ("and", "or"):
@@ -389,7 +401,8 @@ def _whether(r: _Reading, i: int) -> str:
     while end > i and not _content(tokens[end]):
         end -= 1
     text = r.text[tokens[start][3] : tokens[end][4]]
-    return "whether " + (text[0].lower() + text[1:] if tokens[start][1] in STOPWORDS else text)
+    lead = "whether " if back or tokens[i - 1][1] == "that" else ""
+    return lead + (text[0].lower() + text[1:] if tokens[start][1] in STOPWORDS else text)
 
 
 def _event(ra: _Reading, rb: _Reading) -> str | None:
