@@ -30,14 +30,15 @@ def url(seed_index: Settings) -> Iterator[str]:
         blocks.close()
 
 
-def test_only_ask_is_listed(url: str) -> None:
+def test_only_ask_and_timeline_are_listed(url: str) -> None:
     from gradio_client import Client
 
     with urllib.request.urlopen(f"{url}/gradio_api/info", timeout=30) as response:
         info = json.load(response)
-    assert list(info["named_endpoints"]) == ["/ask"] and info["unnamed_endpoints"] == {}
+    endpoints = ["/ask", "/timeline"]
+    assert sorted(info["named_endpoints"]) == endpoints and info["unnamed_endpoints"] == {}
     listed = Client(url, verbose=False).view_api(print_info=False, return_format="dict")
-    assert isinstance(listed, dict) and list(listed["named_endpoints"]) == ["/ask"]
+    assert isinstance(listed, dict) and sorted(listed["named_endpoints"]) == endpoints
 
 
 def test_ask_refuses_a_bad_k_and_takes_one_outlet_as_a_string(url: str) -> None:
