@@ -8,6 +8,7 @@ node wrappers, and it cannot push our filters into BM25; fusion is a few lines h
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -18,6 +19,8 @@ from rag.index.snapshot import Snapshot
 from rag.index.store import Store
 from rag.retrieve.collapse import collapse
 from rag.retrieve.fusion import Fusion, convex, rrf
+from rag.retrieve.recency import newer_first
+from rag.retrieve.when import asked_time, narrowed
 from rag.settings import Settings
 from rag.types import Filters, Hit, Passage
 
@@ -66,12 +69,25 @@ class Retriever:
         return [pid for pid, _ in self.snapshot().search(query, n, filters)]
 
     def retrieve(
-        self, query: str, k: int | None = None, filters: Filters | None = None
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        *,
+        as_of: dt.date | None = None,
     ) -> list[Hit]:
-        """The top ``k`` passages for ``query``, fused, duplicates collapsed, best first."""
+        """The top ``k`` passages for ``query``, fused, duplicates collapsed, best first.
+
+        The period the query asks about (``rag.retrieve.when``, read against ``as_of`` or
+        else today) narrows ``filters`` that bound no date, unless no passage is in it; with
+        ``as_of`` nothing published after it is returned; a query asking for the latest gets
+        newer passages first among relevant ones.
+        """
+        snapshot = self.snapshot()
+        asked = asked_time(query, as_of or dt.date.today())
+        filters = narrowed(asked, filters, as_of, snapshot.columns)
         k = k or self.top_k
         n = max(self.candidates, k)
-        snapshot = self.snapshot()
         vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
         dense = snapshot.nearest(vector, n, filters)
         bm25_scores = snapshot.scores(query, filters)
@@ -81,6 +97,9 @@ class Retriever:
             scores = convex_scores(fusion, snapshot, vector, dense, bm25_scores, sparse)
         else:
             scores = rrf_scores(fusion, dense, sparse)
+        if asked.latest:
+            days, position = snapshot.columns.days, snapshot.position
+            scores = newer_first(scores, {pid: days[position[pid]] for pid in scores})
         order = sorted(scores, key=lambda pid: -scores[pid])[: 3 * k]
         found = snapshot.get(order)
         dense_rank = {pid: i for i, (pid, _) in enumerate(dense, start=1)}
