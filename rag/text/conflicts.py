@@ -161,12 +161,15 @@ def conflict(a: str, b: str) -> Conflict | None:
     return None if dated else found
 
 
+#: How much of a text is read (a sentence is shorter), and how many of its figures.
+LONGEST = 1000
+MOST_FIGURES = 12
 _stem = lru_cache(maxsize=65536)(stem)
 
 
 @lru_cache(maxsize=4096)
 def _read(text: str) -> _Reading:
-    return _Reading(text)
+    return _Reading(text[:LONGEST])
 
 
 class _Reading:
@@ -198,7 +201,8 @@ class _Reading:
                 self.dates.append((when, text[start : m.end()].rstrip("."), m.start()))
         self.figures: list[_Figure] = []
         previous = 0
-        for m in _FIGURE.finditer(text) if numeric or lows & _WORDS.keys() else ():
+        found = _FIGURE.finditer(text) if numeric or lows & _WORDS.keys() else iter(())
+        for m in itertools.islice(found, MOST_FIGURES):
             bare = not (m["scale"] or m["pct"] or m["cur"] or _COUNTED.match(text, m.end()))
             if any(a <= m.start() < b for a, b in spans):
                 continue
@@ -261,7 +265,7 @@ class _Reading:
     def _negation(self, i: int) -> None:
         """Note what the negation at token ``i`` negates: the first word after it."""
         k = i + 1
-        while k < len(self.tokens) and self.tokens[k][1] in _SKIPPED:
+        while k - i < 5 and k < len(self.tokens) and self.tokens[k][1] in _SKIPPED:
             k += 1
         if k == len(self.tokens) or self.tokens[k][5] != self.tokens[i][5]:
             return

@@ -4,6 +4,8 @@ paraphrases, different quantities and agreeing updates are left alone."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -175,3 +177,10 @@ def test_the_order_of_the_sentences_does_not_change_whether_or_how_they_conflict
 def test_any_text_is_read_without_failing(a: str, b: str) -> None:
     for found in (conflict(a, b), conflict(b, a), conflict(a, a)):
         assert found is None or found.kind in CONFLICT_KINDS
+
+
+@pytest.mark.parametrize("text", ["1 2 3 4 " * 2000, "not " * 5000, "March 4, " * 2000])
+def test_a_long_text_is_read_in_bounded_time(text: str) -> None:
+    start = time.perf_counter()
+    conflict(text, text[:-9] + " 19 dead.")
+    assert time.perf_counter() - start < 2
