@@ -87,9 +87,13 @@ _SKIPPED = (STOPWORDS | _ADVERBS) - _NOT_NEGATED
 #: Opposed words: concept, kind, the words for it, the words against it.
 _OPPOSITES = (
     ("confirm", "negation", "confirmed confirms confirm", "denied denies deny"),
-    ("rise", "negation", "rose rise rises risen increased grew climbed",
-     "fell fall falls fallen decreased declined dropped"),
+    ("rise", "negation", "rose rise rises risen increased increase grew grow grows expanded",
+     "fell fall falls fallen decreased decrease declined dropped shrank shrink contracted"),
+    ("higher", "negation", "higher larger bigger greater", "lower smaller"),
     ("approve", "negation", "approved approves approve accepted", "rejected rejects reject"),
+    ("support", "negation", "supports supported backs backed", "opposes opposed"),
+    ("uphold", "negation", "upheld upholds", "overturned overturns"),
+    ("win", "negation", "won wins", "lost loses"),
     ("succeed", "negation", "succeeded succeeds", "collapsed collapses failed fails"),
     ("able", "assessment", "capable able", "unable incapable lacks lack lacked lacking"),
     ("likely", "assessment", "likely probable", "unlikely improbable"),
@@ -101,6 +105,10 @@ _LEXICON = {w: (c, k, s) for c, k, *sides in _OPPOSITES
             for s, words in zip((1, -1), sides, strict=True) for w in words.split()}  # fmt: skip
 #: Words that do not make two clauses about the same thing.
 _UNSHARED = _AUXILIARY | _LEXICON.keys() | _CALENDAR
+#: A word that a prefix negates ("unsuccessful", "illegal", "ineffective").
+_PREFIXED = re.compile(
+    r"un(\w{3,}(?:ful|able|ible|ive|al|ent|ant|ed|ar|ous))|i[nmlr](\w{3,}(?:ible|ive|al|ent))"
+)
 #: What "lack" needs after it to be a lack of means to do something.
 _MEANS = _words("to ability capacity means power leverage instruments tools")
 #: Past tenses that do not end in -ed, as the event they name.
@@ -225,6 +233,9 @@ class _Reading:
             elif low in _NEG or low.endswith("n't"):
                 negation = i
                 self._negation(i)
+            elif (prefixed := _PREFIXED.fullmatch(low)) and not negated:
+                positive = "~" + _stem(prefixed.group(1) or prefixed.group(2))
+                self.polar.append((positive, "assessment", -1, i, self.phrase(i, i, "")))
             elif not negated and low.isalpha() and low not in STOPWORDS:
                 self.asserted.setdefault(stem_, i)
 
