@@ -61,9 +61,11 @@ _FIGURE = re.compile(
     r"(?<![\w.,:/-])(?P<span>(?:between|from)\s+)?(?P<cur>[$€£])?"
     r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     rf"|(?P<word>(?:{_TENS.replace(' ', '|')})(?:-(?:{'|'.join(_UNITS.split()[:8])}))?"
-    rf"|{'|'.join(w for w in _WORDS if w not in _TENS)})\b)(?!:\d|\.\d|(?:st|nd|rd|th)\b)"
+    rf"|{'|'.join(w for w in _WORDS if w not in _TENS)})\b)"
+    r"(?!\d|[:.,]\d|(?:st|nd|rd|th)\b|-(?!plus\b)[a-z])"
     rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b)?(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
-    r"(?:(?(span)\s+(?:and|to)\s+|\s*[-–]\s*)(?P<to>\d[\d,]*(?:\.\d+)?)(?![\d,]))?",
+    r"(?:(?(span)\s+(?:and|to)\s+|\s*[-–]\s*)(?P<to>\d[\d,]*(?:\.\d+)?)(?![\d,]))?"
+    r"(?P<of>\s+(?:out\s+)?of\s+\d)?",
     re.IGNORECASE,
 )
 #: Words before a figure that bound it, and the bounds as parts of the figure.
@@ -77,6 +79,7 @@ _BOUNDS = {"max": (0.0, 1.0), "min": (1.0, float("inf")), "near": (0.9, 1.0), "a
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:['’]\w+)*|[^\w\s]")
 _BREAKS = frozenset(",;:()—–") | {"that", "which", "who", "but", "while", "whereas", "although"}
 _NEG = _words("not never no cannot")
+_ARTICLES = _words("a an the")
 _AUXILIARY = _NEG | _words("is are was were be been will would has have had did does do can could")
 _MODAL = ("wo", "ca", "could", "should", "might", "may", "would", "will")
 #: Words after a negation that do not say what it negates ("not only", "did not say").
@@ -93,7 +96,6 @@ _OPPOSITES = (
     ("approve", "negation", "approved approves approve accepted", "rejected rejects reject"),
     ("support", "negation", "supports supported backs backed", "opposes opposed"),
     ("uphold", "negation", "upheld upholds", "overturned overturns"),
-    ("win", "negation", "won wins", "lost loses"),
     ("succeed", "negation", "succeeded succeeds", "collapsed collapses failed fails"),
     ("able", "assessment", "capable able", "unable incapable lacks lack lacked lacking"),
     ("likely", "assessment", "likely probable", "unlikely improbable"),
@@ -148,6 +150,10 @@ class _Figure:
     #: Stems of the words beside it (a class for deaths, injuries), of those after it, names.
     keys: frozenset[str]
     after: frozenset[str]
+    #: What it counts, where a plural noun follows it ("goals" in "50 goals"), else "".
+    unit: str
+    #: The years in its clause, which qualify it ("revenue in 2023").
+    years: frozenset[str]
     names: frozenset[str]
     text: str
     #: The quantity, as a point ("the death toll", "the number of troops", "the revenue").
@@ -249,7 +255,7 @@ class _Reading:
         decimals = len(number.partition(".")[2])
         spread = 0.49 * 10**-decimals * scale if m["scale"] or m["pct"] or decimals else 0.0
         top = float(m["to"].replace(",", "")) * scale if m["to"] else value
-        if top < value:
+        if top < value or m["of"]:
             return None
         low, high, start = value - spread, top + spread, m.start()
         if m["span"] and not m["to"]:
@@ -268,8 +274,11 @@ class _Reading:
         side = [t for t in side if _content(t) and t[2] not in _GENERIC]
         keys = frozenset(_CLASSES.get(t[2], t[2]) for t in side)
         label = next((k for k in keys if k.startswith("the ")), "") or _label(side, after, start)
+        counted = [t[2] for t in after[:1] if _COUNTED.match(" " + t[1]) and t[1] != "people"]
         return _Figure(low, high, bool(m["pct"]), m["cur"] or "", keys,
                        frozenset(_CLASSES.get(t[2], t[2]) for t in side if t[3] >= m.end()),
+                       _CLASSES.get(counted[0], counted[0]) if counted else "",
+                       frozenset(t[0] for t in near if _YEAR.fullmatch(t[0])),
                        frozenset(t[2] for t in side if t[0][0].isupper() and t[1] not in _CALENDAR),
                        self.text[start : m.end()].strip(), label)  # fmt: skip
 
@@ -278,7 +287,8 @@ class _Reading:
         k = i + 1
         while k - i < 5 and k < len(self.tokens) and self.tokens[k][1] in _SKIPPED:
             k += 1
-        if k == len(self.tokens) or self.tokens[k][5] != self.tokens[i][5]:
+        skipped = {t[1] for t in self.tokens[i + 1 : k]}
+        if k == len(self.tokens) or self.tokens[k][5] != self.tokens[i][5] or skipped & _ARTICLES:
             return
         word, low, stem_ = self.tokens[k][:3]
         if not word.isalpha() or not word.islower() or low in _LEXICON or low in _NOT_NEGATED:
@@ -308,6 +318,10 @@ def _figures_conflict(ra: _Reading, rb: _Reading) -> Conflict | None:
         if x.percent != y.percent or (x.currency and y.currency and x.currency != y.currency):
             return False
         if not x.keys & y.keys or (x.names and y.names and not x.names & y.names):
+            return False
+        if x.unit and y.unit and x.unit != y.unit:
+            return False
+        if not (x.years <= rb.keys and y.years <= ra.keys):
             return False
         return x.after <= rb.keys and y.after <= ra.keys
 
@@ -430,7 +444,7 @@ def _event(ra: _Reading, rb: _Reading) -> str | None:
         if t[2] in shared and _content(t):
             if t[1] in _EVENTS or t[1].endswith("ed"):
                 return f"the date of the {_EVENTS.get(t[1]) or _gerund(t[1])}"
-            if d[1] in ("the", "a", "an"):
+            if d[1] == "the":
                 return f"the date of the {t[1]}"
     return None
 
