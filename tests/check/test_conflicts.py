@@ -112,6 +112,13 @@ AGREEING = [
     ("The death toll rose to 19 on Tuesday.", "By Wednesday the death toll had reached 23."),
     ("Unemployment stood at 5% in March.", "Unemployment stood at 200,000 in March."),
     ("Revenue in 2023 was $1.2 billion.", "Revenue in 2024 was $1.4 billion."),
+    ("Kucherov received 164 of 171 first-place votes.", "Kucherov received 164 first-place votes."),
+    ("Three others have 50 goals.", "It was the first 60-goal season in 10 years."),
+    ("Gauff, 18, lost the final.", "The 18-year-old Gauff lost the final 6-1, 6-3."),
+    (
+        "Brent crude last traded above $100 a barrel in 2014.",
+        "Brent crude spiked to $139 a barrel.",
+    ),
     # An update beside the figure it updates.
     ("The toll rose from 15 to 19 on Tuesday.", "19 people have died, officials said."),
     # Dates that agree, or that tell two periods apart.
@@ -128,6 +135,11 @@ AGREEING = [
     ("Officials did not say how many died.", "Officials said 15 people died."),
     ("The unrest spread to Almaty.", "The rest of the country stayed calm."),
     ("Unlike Russia, Kazakhstan stayed neutral.", "Kazakhstan would like to stay neutral."),
+    ("There cannot be a summit without Cuba, he said.", "He boycotted the summit over Cuba."),
+    (
+        "De Haan said in a tweet on Wednesday that prices would fall.",
+        "De Haan said in a tweet on Sunday that prices would rise.",
+    ),
     ("Officials did not immediately respond.", "Officials responded to the report on Monday."),
     ("The report found no evidence of fraud.", "It found evidence of errors but not fraud."),
     ("Putin hoped that Central Asia would back him.", "Putin is not hoping to oust Tokayev."),
