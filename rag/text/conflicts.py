@@ -77,10 +77,11 @@ _BOUND = re.compile(
 )
 _BOUNDS = {"max": (0.0, 1.0), "min": (1.0, float("inf")), "near": (0.9, 1.0), "about": (0.9, 1.1)}
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:['’]\w+)*|[^\w\s]")
-_BREAKS = frozenset(",;:()—–") | {"that", "which", "who", "but", "while", "whereas", "although"}
+_BREAKS = frozenset(",;:()—–") | _words("that which who but while whereas although say says said")
 _NEG = _words("not never no cannot")
 _ARTICLES = _words("a an the")
 _AUXILIARY = _NEG | _words("is are was were be been will would has have had did does do can could")
+_LEADING = _AUXILIARY | _ARTICLES
 _MODAL = ("wo", "ca", "could", "should", "might", "may", "would", "will")
 #: Words after a negation that do not say what it negates ("not only", "did not say").
 _NOT_NEGATED = _words("""only just until least doubt matter one less more say said comment
@@ -94,6 +95,7 @@ _OPPOSITES = (
      "fell fall falls fallen decreased decrease declined dropped shrank shrink contracted"),
     ("higher", "negation", "higher larger bigger greater", "lower smaller"),
     ("approve", "negation", "approved approves approve accepted", "rejected rejects reject"),
+    ("agree", "negation", "agreed agrees", "refused refuses"),
     ("support", "negation", "supports supported backs backed", "opposes opposed"),
     ("uphold", "negation", "upheld upholds", "overturned overturns"),
     ("succeed", "negation", "succeeded succeeds", "collapsed collapses failed fails"),
@@ -204,7 +206,7 @@ class _Reading:
         #: (day, month, year, weekday), each None where not given; as written; its start.
         self.dates: list[tuple[tuple[int | None, ...], str, int]] = []
         spans = []
-        for m in _DATE.finditer(text) if numeric or lows & _CALENDAR else ():
+        for m in _DATE.finditer(text) if lows & _CALENDAR else ():
             groups = next(g for g in _DATE_GROUPS if any(m.group(n) for n in g if n))
             day, month, year, weekday = (m.group(n) if n else None for n in groups)
             if day is None or int(day) <= 31:
@@ -235,13 +237,13 @@ class _Reading:
                 concept, kind, sign = _LEXICON[low]
                 if not low.startswith("lack") or _MEANS & {t[1] for t in self.tokens[i : i + 7]}:
                     sign = -sign if negated else sign
-                    self.polar.append((concept, kind, sign, i, self.phrase(i, i, kind)))
+                    self.polar.append((concept, kind, sign, i, self.phrase(i, i)))
             elif low in _NEG or low.endswith("n't"):
                 negation = i
                 self._negation(i)
-            elif (prefixed := _PREFIXED.fullmatch(low)) and not negated:
+            elif low[:1] in "ui" and (prefixed := _PREFIXED.fullmatch(low)) and not negated:
                 positive = "~" + _stem(prefixed.group(1) or prefixed.group(2))
-                self.polar.append((positive, "assessment", -1, i, self.phrase(i, i, "")))
+                self.polar.append((positive, "assessment", -1, i, self.phrase(i, i)))
             elif not negated and low.isalpha() and low not in STOPWORDS:
                 self.asserted.setdefault(stem_, i)
 
@@ -288,7 +290,10 @@ class _Reading:
         while k - i < 5 and k < len(self.tokens) and self.tokens[k][1] in _SKIPPED:
             k += 1
         skipped = {t[1] for t in self.tokens[i + 1 : k]}
-        if k == len(self.tokens) or self.tokens[k][5] != self.tokens[i][5] or skipped & _ARTICLES:
+        copula = i and self.tokens[i - 1][1] in ("is", "are", "was", "were")
+        if k == len(self.tokens) or self.tokens[k][5] != self.tokens[i][5]:
+            return
+        if skipped & _ARTICLES and not copula:  # "there cannot be a summit"
             return
         word, low, stem_ = self.tokens[k][:3]
         if not word.isalpha() or not word.islower() or low in _LEXICON or low in _NOT_NEGATED:
@@ -296,17 +301,19 @@ class _Reading:
         modal = self.tokens[i][1].startswith(_MODAL) or (
             i and self.tokens[i - 1][1].startswith(_MODAL)
         )
-        kind = "assessment" if modal else "negation"
-        self.polar.append(("~" + stem_, kind, -1, k, self.phrase(i, k, kind)))
+        kind = "assessment" if modal or skipped & _ARTICLES else "negation"
+        self.polar.append(("~" + stem_, kind, -1, k, self.phrase(i, k)))
 
-    def phrase(self, first: int, word: int, kind: str) -> str:
-        """Tokens ``first``..``word`` as written, with auxiliaries and negations before ("did
-        not attend"), and an assessment's "of" or "to" after ("is capable of")."""
+    def phrase(self, first: int, word: int) -> str:
+        """Tokens ``first``..``word`` as written, with auxiliaries, negations and articles
+        before ("did not attend", "was a victory"), and the "of" or "to" after an assessing
+        adjective ("is capable of")."""
         tokens = self.tokens
-        while first > 0 and word - first < 3 and tokens[first - 1][1] in _AUXILIARY:
+        while first > 0 and word - first < 3 and tokens[first - 1][1] in _LEADING:
             first -= 1
-        follows = kind == "assessment" and word + 1 < len(tokens)
-        end = word + 1 if follows and tokens[word + 1][1] in ("of", "to") else word
+        end = word
+        if word + 1 < len(tokens) and tokens[word + 1][1] in ("of", "to"):
+            end += _LEXICON.get(tokens[word][1], ("", "", 0))[1] == "assessment"
         return self.text[tokens[first][3] : tokens[end][4]]
 
 
@@ -361,7 +368,7 @@ def _denies(negated: Polar, r: _Reading) -> bool:
 def _asserted(r: _Reading, negated: Polar) -> Polar:
     """The word of ``r`` that asserts what ``negated`` (a negation's word) negates."""
     i = r.asserted[negated[0][1:]]
-    return negated[0], negated[1], 1, i, r.phrase(i, i, negated[1])
+    return negated[0], negated[1], 1, i, r.phrase(i, i)
 
 
 def _same_claim(ra: _Reading, i: int, rb: _Reading, j: int, spoken: bool) -> bool:
