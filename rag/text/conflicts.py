@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rag.text.claims import stem
@@ -91,14 +91,15 @@ _SKIPPED = (STOPWORDS | _ADVERBS) - _NOT_NEGATED
 #: Opposed words: concept, kind, the words for it, the words against it.
 _OPPOSITES = (
     ("confirm", "negation", "confirmed confirms confirm", "denied denies deny"),
-    ("rise", "negation", "rose rise rises risen increased increase grew grow grows expanded",
-     "fell fall falls fallen decreased decrease declined dropped shrank shrink contracted"),
+    ("rise", "negation", "rose rise rises risen rising increased increase grew grow expanded",
+     "fell fall falls fallen falling decreased decrease declined dropped shrank contracted"),
     ("higher", "negation", "higher larger bigger greater", "lower smaller"),
     ("approve", "negation", "approved approves approve accepted", "rejected rejects reject"),
-    ("agree", "negation", "agreed agrees", "refused refuses"),
-    ("support", "negation", "supports supported backs backed", "opposes opposed"),
+    ("agree", "negation", "agreed agrees agree", "refused refuses refuse"),
+    ("support", "negation", "supports supported backs backed", "opposes opposed oppose"),
     ("uphold", "negation", "upheld upholds", "overturned overturns"),
-    ("succeed", "negation", "succeeded succeeds", "collapsed collapses failed fails"),
+    ("succeed", "negation", "succeeded succeeds succeed",
+     "collapsed collapses collapse failed fail"),
     ("able", "assessment", "capable able", "unable incapable lacks lack lacked lacking"),
     ("likely", "assessment", "likely probable", "unlikely improbable"),
     ("possible", "assessment", "possible feasible", "impossible unfeasible"),
@@ -201,7 +202,6 @@ class _Reading:
         lows = {t[1] for t in self.tokens}
         #: Stems (classes for deaths and injuries) of the words, to tell what qualifies a figure.
         self.keys = {_CLASSES.get(t[2], t[2]) for t in self.tokens}
-        self.negates = any(w in _NEG or w.endswith("n't") for w in lows)
         numeric = any(map(str.isdigit, text))
         #: (day, month, year, weekday), each None where not given; as written; its start.
         self.dates: list[tuple[tuple[int | None, ...], str, int]] = []
@@ -225,6 +225,11 @@ class _Reading:
             if bare and m["num"] and _YEAR.fullmatch(m["num"]):
                 self.dates.append(((None, None, int(m["num"]), None), m["num"], m.start()))
             elif figure := self._figure(m, previous):
+                if m["span"] and not m["to"] and self.figures:  # "rose to 19 from 15"
+                    before = self.figures[-1]
+                    figure = replace(
+                        figure, keys=before.keys, names=before.names, label=before.label
+                    )
                 self.figures.append(figure)
             previous = m.end()
         self.polar: list[Polar] = []
@@ -246,6 +251,10 @@ class _Reading:
                 self.polar.append((positive, "assessment", -1, i, self.phrase(i, i)))
             elif not negated and low.isalpha() and low not in STOPWORDS:
                 self.asserted.setdefault(stem_, i)
+        #: The concepts it says each way; one said both ways is not compared.
+        self.signs = {(p[0], p[2]) for p in self.polar}
+        #: Whether it negates anything ("not", "denied", "unable").
+        self.negates = any(p[2] < 0 for p in self.polar) or bool(lows & _NEG)
 
     def _figure(self, m: re.Match[str], previous: int) -> _Figure | None:
         """The figure ``m`` matched, where the figure before ends at ``previous``; None for a
@@ -349,6 +358,9 @@ def _claims_conflict(ra: _Reading, rb: _Reading) -> Conflict | None:
     """A word of one sentence opposed in the other, said of the same thing; a negation is
     preferred to an assessment."""
     pairs = [(p, q) for p in ra.polar for q in rb.polar if p[0] == q[0] and p[2] == -q[2]]
+    pairs = [
+        (p, q) for p, q in pairs if (p[0], q[2]) not in ra.signs and (q[0], p[2]) not in rb.signs
+    ]
     pairs += [(p, _asserted(rb, p)) for p in ra.polar if _denies(p, rb)]
     pairs += [(_asserted(ra, q), q) for q in rb.polar if _denies(q, ra)]
     pairs = [(p, q) for p, q in pairs if _same_claim(ra, p[3], rb, q[3], p[0] == "confirm")]
@@ -356,8 +368,14 @@ def _claims_conflict(ra: _Reading, rb: _Reading) -> Conflict | None:
         return None
     p, q = min(pairs, key=lambda pair: pair[0][1] == "assessment")
     spoken = p[0] == "confirm"
-    point = _whether(ra, p[3], spoken) if p[2] > 0 else _whether(rb, q[3], spoken)
+    plain = min((_negative(x), x[2] < 0, n) for n, x in enumerate((p, q)))[2]  # "collapsed"
+    point = _whether((ra, rb)[plain], (p, q)[plain][3], spoken)
     return Conflict(p[1], point, (p[4], q[4]))
+
+
+def _negative(item: Polar) -> bool:
+    """Whether an opposed word's phrase has a negation ("did not collapse")."""
+    return any(w in _NEG or w.endswith("n't") for w in item[4].lower().split())
 
 
 def _denies(negated: Polar, r: _Reading) -> bool:

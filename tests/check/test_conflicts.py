@@ -67,6 +67,8 @@ CONFLICTS = [
      "assessment", "whether the talks were successful", ("were unsuccessful", "were successful")),
     ("The court upheld the verdict.", "The court overturned the verdict.",
      "negation", "whether the court upheld the verdict", ("upheld", "overturned")),
+    ("The talks did not collapse.", "The talks collapsed on Friday.",
+     "negation", "whether the talks collapsed on Friday", ("did not collapse", "collapsed")),
     ("Putin said Russia did not want war.", "Putin said Russia wanted war.",
      "negation", "whether Russia wanted war", ("did not want", "wanted")),
     ("Tokayev refused to meet Putin.", "Tokayev agreed to meet Putin.",
@@ -130,6 +132,7 @@ AGREEING = [
         "Brent crude spiked to $139 a barrel.",
     ),
     # An update beside the figure it updates.
+    ("The death toll rose to 19 from 15.", "15 people were killed."),
     ("The toll rose from 15 to 19 on Tuesday.", "19 people have died, officials said."),
     # Dates that agree, or that tell two periods apart.
     ("The treaty was signed in March.", "The treaty was signed on 6 March."),
@@ -150,6 +153,9 @@ AGREEING = [
         "De Haan said in a tweet on Wednesday that prices would fall.",
         "De Haan said in a tweet on Sunday that prices would rise.",
     ),
+    ("Prices fell in February before rising in March.", "Prices rose in March."),
+    ("He was unable to attend the summit.", "He could not attend the summit."),
+    ("Russia's economy is not weak.", "Russia's economy is strong."),
     ("Officials did not immediately respond.", "Officials responded to the report on Monday."),
     ("The report found no evidence of fraud.", "It found evidence of errors but not fraud."),
     ("Putin hoped that Central Asia would back him.", "Putin is not hoping to oust Tokayev."),
