@@ -2,7 +2,7 @@
 append every result as soon as it is known, so an interrupted run resumes where it stopped.
 
 Input: ``.jsonl`` (``id``, ``question``, optional ``outlet``/``outlets``, ``article``/
-``articles``, ``speaker``/``speakers``, ``since``, ``until``, ``k``), ``.csv`` (the same
+``articles``, ``speaker``/``speakers``, ``since``, ``until``, ``as_of``, ``k``), ``.csv`` (the same
 columns; several outlets, articles or speakers separated by ``;``) or ``.txt`` (one
 question per line, ids ``line-N``). An id used on several lines is one failed question
 naming them; the others are answered.
@@ -141,7 +141,7 @@ def question_of(n: int, row: dict[str, Any] | str) -> Question:
     try:
         filters = checked_filters(
             _many(row, "outlet"), _many(row, "article"), row.get("since"), row.get("until"),
-            speakers=_many(row, "speaker"),
+            speakers=_many(row, "speaker"), as_of=row.get("as_of"),
         )  # fmt: skip
         k = checked_k(row.get("k"))
     except (RagError, ValueError, TypeError) as exc:

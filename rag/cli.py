@@ -164,6 +164,10 @@ def add_ask(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )  # fmt: skip
     ask.add_argument("--since", metavar="YYYY-MM-DD", help="articles published on or after")
     ask.add_argument("--until", metavar="YYYY-MM-DD", help="articles published on or before")
+    ask.add_argument(
+        "--as-of", metavar="YYYY-MM-DD",
+        help="ask as on this day: 'last week', 'latest' read against it, nothing published after",
+    )  # fmt: skip
     ask.add_argument("--json", action="store_true", help="print the whole answer as JSON")
 
 
@@ -176,8 +180,9 @@ def run_ask(settings: Settings, args: argparse.Namespace) -> int:
 
     checked_k(args.k, "--k")
     filters = checked_filters(
-        args.outlet, args.article, args.since, args.until, prefix="--", speakers=args.speaker
-    )
+        args.outlet, args.article, args.since, args.until, prefix="--", speakers=args.speaker,
+        as_of=args.as_of,
+    )  # fmt: skip
     pipeline = Pipeline.from_settings(settings, fallback=True)
     answer = pipeline.ask(args.question, filters=filters, k=args.k)
     if answer.fallback:

@@ -9,6 +9,7 @@ never quotes it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -126,7 +127,8 @@ class Pipeline:
             check_matches(filters, self.retriever.snapshot().columns)
         standalone = self.answerer.condense(question, history) if history else question
         clock.lap("condense")
-        hits = self.retriever.retrieve(standalone, k, filters)
+        as_of = dt.date.fromisoformat(filters.as_of) if filters and filters.as_of else None
+        hits = self.retriever.retrieve(standalone, k, filters, as_of=as_of)
         clock.lap("retrieve")
         pieces: list[str] = []
         if hits:

@@ -211,9 +211,15 @@ class Filters:
     #: People (or sources) quoted or reported in the passage: a whole name or a surname,
     #: either in any case ("Abishev" is "Gaziz Abishev"); see ``rag.index.speakers``.
     speakers: tuple[str, ...] = ()
+    #: The ISO day the question is asked as of: relative words in it ("last week",
+    #: "latest") are read against it, and nothing published after it is retrieved.
+    as_of: str | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.outlets or self.articles or self.since or self.until or self.speakers)
+        return bool(
+            self.outlets or self.articles or self.since or self.until or self.speakers
+            or self.as_of
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -34,17 +34,20 @@ class AskApi:
         until: str = "",
         k: int | None = None,
         speakers: list[str] | str | None = None,
+        as_of: str = "",
     ) -> dict[str, Any]:
         """The app's API: one question answered as ``rag batch`` writes it (the ``Answer``
         as JSON), with a ``warning`` when the LLM failed and the offline answerer stood in.
         ``outlets``, ``articles`` and ``speakers`` take one name or a list; ``k`` is checked
-        as ``rag ask --k`` is."""
+        as ``rag ask --k`` is; ``as_of`` (YYYY-MM-DD) as ``rag ask --as-of``."""
         import gradio as gr
 
         try:
             top = checked_k(k)
             chosen = names(outlets, "outlets"), names(articles, "articles")
-            filters = checked_filters(*chosen, since, until, speakers=names(speakers, "speakers"))
+            filters = checked_filters(
+                *chosen, since, until, speakers=names(speakers, "speakers"), as_of=as_of
+            )
             answer = self.app.pipeline().ask(question, filters=filters, k=top)
         except RagError as exc:
             raise gr.Error(str(exc)) from None

@@ -235,9 +235,8 @@ def filters_line(filters: Filters) -> str:
         )
         if values
     ]
-    parts += [
-        f"{name} {day}" for name, day in (("since", filters.since), ("until", filters.until)) if day
-    ]
+    dates = (("since", filters.since), ("until", filters.until), ("as of", filters.as_of))
+    parts += [f"{name} {day}" for name, day in dates if day]
     return "; ".join(parts) or "no filters"
 
 

@@ -47,14 +47,17 @@ def checked_filters(
     until: str | None = None,
     prefix: str = "",
     speakers: Sequence[str] = (),
+    as_of: str | None = None,
 ) -> Filters:
     """Filters from what a person gave, the dates checked; a bad date, or a range that ends
-    before it starts, is a RagError naming the option (``prefix`` + "since" or "until")."""
+    before it starts, is a RagError naming the option (``prefix`` + "since", "until" or
+    "as-of")."""
     first = iso_date(since or None, f"{prefix}since")
     last = iso_date(until or None, f"{prefix}until")
     if first and last and first > last:
         raise RagError(f"{prefix}since {first} is after {prefix}until {last}")
-    return Filters(tuple(outlets), tuple(articles), first, last, tuple(speakers))
+    day = iso_date(as_of or None, f"{prefix}as-of")
+    return Filters(tuple(outlets), tuple(articles), first, last, tuple(speakers), day)
 
 
 def iso_date(value: str | None, option: str) -> str | None:
@@ -96,7 +99,8 @@ def check_matches(filters: Filters, columns: Columns) -> None:
     _known("outlet", filters.outlets, columns.outlets)
     _known("id", filters.articles, columns.articles)
     _known_speakers(filters.speakers, columns.speakers)
-    dates = Filters(since=filters.since, until=filters.until)
+    last = min(day for day in (filters.until, filters.as_of) if day) if filters.as_of else None
+    dates = Filters(since=filters.since, until=last or filters.until)
     if dates and not columns.mask(dates).any():
         raise RagError(_no_dates(dates, columns.days))
     if filters and not columns.mask(filters).any():
@@ -187,4 +191,6 @@ def describe(filters: Filters) -> str:
     elif filters.since or filters.until:
         after = f"on or after {filters.since}" if filters.since else f"on or before {filters.until}"
         parts.append(f"published {after}")
+    if filters.as_of:
+        parts.append(f"published by {filters.as_of} (as of)")
     return " and ".join(parts)
