@@ -306,6 +306,8 @@ class Side:
     outlet: str | None = None
     #: The article's publication date (ISO), if known.
     published: str | None = None
+    #: The article's title, if known (what names a source that gives no outlet).
+    title: str | None = None
     #: Who says it, as attribution records it ("Gaziz Abishev"); "" when the outlet's own.
     speaker: str = ""
     #: What this side gives for the point in dispute ("15", "4 March", "cannot"), if one.

@@ -127,6 +127,7 @@ def _side(candidate: Candidate, hits: Sequence[Hit], number: int, value: str) ->
         end=candidate.end,
         outlet=passage.metadata.get("outlet"),
         published=passage.metadata.get("published"),
+        title=passage.metadata.get("title"),
         speaker=_speaker(candidate),
         value=value,
     )

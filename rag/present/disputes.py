@@ -16,8 +16,10 @@ def disagreement_heading(disagreement: Disagreement) -> str:
 
 def side_label(side: Side) -> str:
     """Who gives one side, as it is shown before its words: "The Daily Ledger, 4 March 2025"
-    (the speaker, where one is recorded, first; an older figure or date marked superseded)."""
-    parts = [side.speaker, side.outlet or "", spoken_date(side.published) or ""]
+    (the speaker, where one is recorded, first; the article's title, as its card heads it,
+    where it names no outlet; an older figure or date marked superseded)."""
+    where = side.outlet or side.title or ""
+    parts = [side.speaker, where, spoken_date(side.published) or ""]
     label = ", ".join(part for part in parts if part) or "A source"
     return f"{label} (superseded by a later report)" if side.superseded else label
 
