@@ -87,7 +87,7 @@ _MODAL = ("wo", "ca", "could", "should", "might", "may", "would", "will")
 _NOT_NEGATED = _words("""only just until least doubt matter one less more say said comment
     specify disclose know elaborate give""")
 _ADVERBS = _words("immediately yet ever even always necessarily also fully longer still")
-_SKIPPED = (STOPWORDS | _ADVERBS) - _NOT_NEGATED
+_SKIPPED = (_AUXILIARY | _ARTICLES | _ADVERBS | _words("being very so too")) - _NOT_NEGATED
 #: Opposed words: concept, kind, the words for it, the words against it.
 _OPPOSITES = (
     ("confirm", "negation", "confirmed confirms confirm", "denied denies deny"),
@@ -173,7 +173,7 @@ def conflict(a: str, b: str) -> Conflict | None:
         for y in rb.dates
     )
     found = _figures_conflict(ra, rb) or _claims_conflict(ra, rb)
-    if dated and found is None and (event := _event(ra, rb)) and _event(rb, ra):
+    if dated and found is None and (event := _same_event(ra, rb)):
         return Conflict("date", event, (ra.dates[0][1], rb.dates[0][1]))
     return None if dated else found
 
@@ -307,6 +307,8 @@ class _Reading:
         word, low, stem_ = self.tokens[k][:3]
         if not word.isalpha() or not word.islower() or low in _LEXICON or low in _NOT_NEGATED:
             return
+        if low in STOPWORDS:  # "not up to date", "not in favour"
+            return
         modal = self.tokens[i][1].startswith(_MODAL) or (
             i and self.tokens[i - 1][1].startswith(_MODAL)
         )
@@ -414,8 +416,15 @@ def _context(r: _Reading, i: int) -> tuple[set[str], set[str], tuple[str, bool] 
     near = [(k, t) for k, t in near if k != i and _content(t) and t[1] not in _UNSHARED]
     words = {t[2] for _, t in near if t[2] != r.tokens[i][2]}
     names = {t[2] for _, t in near if t[0][0].isupper()}
-    before = [(t[2], t[0][0].isupper()) for k, t in near if k < i and t[1] not in _SKIPPED]
+    before = [(t[2], t[0][0].isupper()) for k, t in near if k < i and not _verbal(r, k)]
     return words, names, before[-1] if before else None
+
+
+def _verbal(r: _Reading, k: int) -> bool:
+    """Whether token ``k`` is likely a verb or an adverb, no subject ("pleaded", "will plead",
+    "still")."""
+    low = r.tokens[k][1]
+    return low in _SKIPPED or low.endswith("ed") or (k > 0 and r.tokens[k - 1][1] in _AUXILIARY)
 
 
 def _label(side: list[Token], after: list[Token], start: int) -> str:
@@ -459,18 +468,29 @@ def _whether(r: _Reading, i: int, spoken: bool) -> str:
     return lead + (text[0].lower() + text[1:] if tokens[start][1] in STOPWORDS else text)
 
 
-def _event(ra: _Reading, rb: _Reading) -> str | None:
-    """The point of two dates: the event before ``ra``'s date that ``rb`` names too, as a
-    verb ("the date of the signing") or a noun ("the date of the election"); None where it
-    names none, or only a change that may recur ("rose")."""
+def _same_event(ra: _Reading, rb: _Reading) -> str | None:
+    """The point of two dates of one event ("the date of the signing"): the event before
+    each date that the other sentence names too, among names in common where both name
+    any; None where there is none."""
+    event, other = _event(ra, rb), _event(rb, ra)
+    if event is None or other is None:
+        return None
+    names_a, names_b = _context(ra, event[1])[1], _context(rb, other[1])[1]
+    return event[0] if not (names_a and names_b) or names_a & names_b else None
+
+
+def _event(ra: _Reading, rb: _Reading) -> tuple[str, int] | None:
+    """The event before ``ra``'s date that ``rb`` names too, as a point, from a verb ("the
+    date of the signing") or a noun ("the date of the election"), and its token; None where
+    there is none, or only a change that may recur ("rose")."""
     k = next((n for n, t in enumerate(ra.tokens) if t[3] >= ra.dates[0][2]), len(ra.tokens))
     shared = {t[2] for t in rb.tokens if t[2] not in _GENERIC}
-    for d, t in reversed(list(itertools.pairwise(ra.tokens[max(0, k - 7) : k]))):
+    for n, (d, t) in list(enumerate(itertools.pairwise(ra.tokens[:k])))[:-7:-1]:
         if t[2] in shared and _content(t):
             if t[1] in _EVENTS or t[1].endswith("ed"):
-                return f"the date of the {_EVENTS.get(t[1]) or _gerund(t[1])}"
+                return f"the date of the {_EVENTS.get(t[1]) or _gerund(t[1])}", n + 1
             if d[1] == "the":
-                return f"the date of the {t[1]}"
+                return f"the date of the {t[1]}", n + 1
     return None
 
 
