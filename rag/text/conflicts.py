@@ -15,9 +15,11 @@
   "unlikely", "likely"; "a victory", "a defeat"; "will not", "will").
 
 Of the same thing: the same subject and a word in common beyond it, or two words in common
-and subjects that are names (which vary: "Moscow", "Russia"); a name in common where both
-name any. Dates that differ beside figures or claims that differ tell two times apart, and
-nothing conflicts ("exports rose in March", "exports fell in April").
+and subjects that are names (which vary: "Moscow", "Russia") or not given; a name in common
+where both name any ("confirmed" and "denied" may be two speakers'). Dates that differ
+beside figures or claims that differ tell two times apart, and nothing conflicts ("exports
+rose in March", "exports fell in April"). A sentence is read once (cached), up to its first
+``LONGEST`` characters and ``MOST_FIGURES`` figures.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ _MODAL = ("wo", "ca", "could", "should", "might", "may", "would", "will")
 _NOT_NEGATED = _words("""only just until least doubt matter one less more say said comment
     specify disclose know elaborate give""")
 _ADVERBS = _words("immediately yet ever even always necessarily also fully longer still")
-_SKIPPED = (_AUXILIARY | _ARTICLES | _ADVERBS | _words("being very so too")) - _NOT_NEGATED
+#: Words between a negation and the word it negates ("has not yet been approved").
+_SKIPPED = (_LEADING | _ADVERBS | _words("being very so too")) - _NOT_NEGATED
 #: Opposed words: concept, kind, the words for it, the words against it.
 _OPPOSITES = (
     ("confirm", "negation", "confirmed confirms confirm", "denied denies deny"),

@@ -163,6 +163,7 @@ AGREEING = [
     ("It is possible that Putin will visit Astana.", "It is unlikely that Putin will visit."),
     ("Nazarbayev resigned in March 2019.", "Nazarbayev stepped down in 2019."),
     ("He was appointed on 19 March.", "He took office on 20 March."),
+    ("Arkansas executed Lee in April 2017.", "McVeigh was executed on June 11, 2001."),
     ("Exports rose in March.", "Exports rose in April."),
     ("The plan lacks public support.", "The plan is capable of passing parliament."),
     ("The talks will resume next week.", "Diplomats expect the talks to resume next week."),
