@@ -285,7 +285,7 @@ class _Reading:
         after = [t for t in near if t[3] >= m.end()][:3]
         side = [*itertools.takewhile(_joins, before)][::-1]
         side += itertools.takewhile(_joins, after)
-        side = [t for t in side if _content(t) and t[2] not in _GENERIC]
+        side = [t for t in side if _content(t) and t[2] not in _GENERIC and t[1] not in _CALENDAR]
         keys = frozenset(_CLASSES.get(t[2], t[2]) for t in side)
         label = next((k for k in keys if k.startswith("the ")), "") or _label(side, after, start)
         counted = [t[2] for t in after[:1] if _COUNTED.match(" " + t[1]) and t[1] != "people"]

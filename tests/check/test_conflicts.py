@@ -133,6 +133,7 @@ AGREEING = [
     ),
     # An update beside the figure it updates.
     ("The death toll rose to 19 from 15.", "15 people were killed."),
+    ("Officials put the death toll at 19, up from 15 on Monday.", "15 people were killed."),
     ("The toll rose from 15 to 19 on Tuesday.", "19 people have died, officials said."),
     # Dates that agree, or that tell two periods apart.
     ("The treaty was signed in March.", "The treaty was signed on 6 March."),
