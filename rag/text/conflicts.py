@@ -85,17 +85,20 @@ _ARTICLES = _words("a an the")
 _AUXILIARY = _NEG | _words("is are was were be been will would has have had did does do can could")
 _LEADING = _AUXILIARY | _ARTICLES
 _MODAL = ("wo", "ca", "could", "should", "might", "may", "would", "will")
-#: Words after a negation that do not say what it negates ("not only", "did not say").
+#: Words after a negation that do not say what it negates ("not only", "did not say", "did
+#: not immediately respond": not yet).
 _NOT_NEGATED = _words("""only just until least doubt matter one less more say said comment
-    specify disclose know elaborate give""")
-_ADVERBS = _words("immediately yet ever even always necessarily also fully longer still")
+    specify disclose know elaborate give immediately""")
+_ADVERBS = _words("yet ever even always necessarily also fully longer still")
+_COPULAS = _words("remains remain stays stay seems seem appears appear looks becomes become became")
 #: Words between a negation and the word it negates ("has not yet been approved").
 _SKIPPED = (_LEADING | _ADVERBS | _words("being very so too")) - _NOT_NEGATED
 #: Opposed words: concept, kind, the words for it, the words against it.
 _OPPOSITES = (
     ("confirm", "negation", "confirmed confirms confirm", "denied denies deny"),
-    ("rise", "negation", "rose rise rises risen rising increased increase grew grow expanded",
-     "fell fall falls fallen falling decreased decrease declined dropped shrank contracted"),
+    ("rise", "negation",
+     "rose rise rises risen rising increased increase grew grow growing expanded",
+     "fell fall falls fallen falling decreased decrease declined dropped shrank contracted waning"),
     ("higher", "negation", "higher larger bigger greater", "lower smaller"),
     ("approve", "negation", "approved approves approve accepted", "rejected rejects reject"),
     ("agree", "negation", "agreed agrees agree", "refused refuses refuse"),
@@ -107,15 +110,17 @@ _OPPOSITES = (
     ("likely", "assessment", "likely probable", "unlikely improbable"),
     ("possible", "assessment", "possible feasible", "impossible unfeasible"),
     ("victory", "assessment", "victory success triumph", "defeat failure setback"),
-    ("strong", "assessment", "strong stronger strengthened", "weak weaker weakened"),
+    ("strong", "assessment", "strong stronger strengthened strength",
+     "weak weaker weakened weakness"),
+    ("positive", "assessment", "positive optimistic", "negative pessimistic"),
 )  # fmt: skip
 _LEXICON = {w: (c, k, s) for c, k, *sides in _OPPOSITES
             for s, words in zip((1, -1), sides, strict=True) for w in words.split()}  # fmt: skip
 #: Words that do not make two clauses about the same thing.
-_UNSHARED = _AUXILIARY | _LEXICON.keys() | _CALENDAR
+_UNSHARED = _AUXILIARY | _LEXICON.keys() | _CALENDAR | _ADVERBS | _COPULAS
 #: A word that a prefix negates ("unsuccessful", "illegal", "ineffective").
 _PREFIXED = re.compile(
-    r"un(\w{3,}(?:ful|able|ible|ive|al|ent|ant|ed|ar|ous))|i[nmlr](\w{3,}(?:ible|ive|al|ent))"
+    r"un(\w{3,}(?:ful|able|ible|ive|al|ent|ant|ed|ar|ous))|i[nmlr](\w{3,}(?:ible|ive|al|ent|ate))"
 )
 #: What "lack" needs after it to be a lack of means to do something.
 _MEANS = _words("to ability capacity means power leverage instruments tools")
@@ -249,15 +254,15 @@ class _Reading:
             elif low in _NEG or low.endswith("n't"):
                 negation = i
                 self._negation(i)
-            elif low[:1] in "ui" and (prefixed := _PREFIXED.fullmatch(low)) and not negated:
-                positive = "~" + _stem(prefixed.group(1) or prefixed.group(2))
-                self.polar.append((positive, "assessment", -1, i, self.phrase(i, i)))
             elif not negated and low.isalpha() and low not in STOPWORDS:
                 self.asserted.setdefault(stem_, i)
+                if low[:1] in "ui" and (prefixed := _PREFIXED.fullmatch(low)):
+                    positive = "~" + _stem(prefixed.group(1) or prefixed.group(2))
+                    self.polar.append((positive, "assessment", -1, i, self.phrase(i, i)))
         #: The concepts it says each way; one said both ways is not compared.
         self.signs = {(p[0], p[2]) for p in self.polar}
         #: Whether it negates anything ("not", "denied", "unable").
-        self.negates = any(p[2] < 0 for p in self.polar) or bool(lows & _NEG)
+        self.negates = negation >= 0 or any(p[2] < 0 for p in self.polar if p[0][0] != "~")
 
     def _figure(self, m: re.Match[str], previous: int) -> _Figure | None:
         """The figure ``m`` matched, where the figure before ends at ``previous``; None for a
@@ -427,7 +432,8 @@ def _verbal(r: _Reading, k: int) -> bool:
     """Whether token ``k`` is likely a verb or an adverb, no subject ("pleaded", "will plead",
     "still")."""
     low = r.tokens[k][1]
-    return low in _SKIPPED or low.endswith("ed") or (k > 0 and r.tokens[k - 1][1] in _AUXILIARY)
+    verb = low in _SKIPPED or low in _COPULAS or low.endswith("ed")
+    return verb or (k > 0 and r.tokens[k - 1][1] in _AUXILIARY)
 
 
 def _label(side: list[Token], after: list[Token], start: int) -> str:
@@ -458,7 +464,11 @@ def _whether(r: _Reading, i: int, spoken: bool) -> str:
     if spoken and i + 2 < len(tokens):
         i, back = i + 1 + (tokens[i + 1][1] == "that"), 0
     start, end, clause = i, i, tokens[i][5]
-    while start > 0 and i - start < back and tokens[start - 1][5] == clause:
+    while (
+        start > 0
+        and tokens[start - 1][5] == clause
+        and (i - start < back or tokens[start - 1][1] in _ARTICLES)
+    ):
         start -= 1
     while end + 1 < len(tokens) and end - i < 6 and tokens[end + 1][5] == clause:
         if tokens[end + 1][1] in ("and", "or"):
