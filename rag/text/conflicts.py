@@ -116,6 +116,8 @@ _OPPOSITES = (
 )  # fmt: skip
 _LEXICON = {w: (c, k, s) for c, k, *sides in _OPPOSITES
             for s, words in zip((1, -1), sides, strict=True) for w in words.split()}  # fmt: skip
+#: Words that a negation before them does not deny as such.
+_UNNEGATED = _LEXICON.keys() | _NOT_NEGATED | STOPWORDS
 #: Words that do not make two clauses about the same thing.
 _UNSHARED = _AUXILIARY | _LEXICON.keys() | _CALENDAR | _ADVERBS | _COPULAS
 #: A word that a prefix negates ("unsuccessful", "illegal", "ineffective").
@@ -302,25 +304,20 @@ class _Reading:
                        self.text[start : m.end()].strip(), label)  # fmt: skip
 
     def _negation(self, i: int) -> None:
-        """Note what the negation at token ``i`` negates: the first word after it."""
-        k = i + 1
-        while k - i < 5 and k < len(self.tokens) and self.tokens[k][1] in _SKIPPED:
+        """Note what the negation at token ``i`` negates: the first word after it, over
+        auxiliaries, adverbs and, after a copula, an article ("is not a threat")."""
+        tokens, k = self.tokens, i + 1
+        while k - i < 5 and k < len(tokens) and tokens[k][1] in _SKIPPED:
             k += 1
-        skipped = {t[1] for t in self.tokens[i + 1 : k]}
-        copula = i and self.tokens[i - 1][1] in ("is", "are", "was", "were")
-        if k == len(self.tokens) or self.tokens[k][5] != self.tokens[i][5]:
-            return
-        if skipped & _ARTICLES and not copula:  # "there cannot be a summit"
-            return
-        word, low, stem_ = self.tokens[k][:3]
-        if not word.isalpha() or not word.islower() or low in _LEXICON or low in _NOT_NEGATED:
-            return
-        if low in STOPWORDS:  # "not up to date", "not in favour"
-            return
-        modal = self.tokens[i][1].startswith(_MODAL) or (
-            i and self.tokens[i - 1][1].startswith(_MODAL)
-        )
-        kind = "assessment" if modal or skipped & _ARTICLES else "negation"
+        article = bool({t[1] for t in tokens[i + 1 : k]} & _ARTICLES)
+        copula = i > 0 and tokens[i - 1][1] in ("is", "are", "was", "were")
+        if k == len(tokens) or tokens[k][5] != tokens[i][5] or (article and not copula):
+            return  # "there cannot be a summit"
+        word, low, stem_ = tokens[k][:3]
+        if not word.isalpha() or not word.islower() or low in _UNNEGATED:
+            return  # "not up to date"
+        modal = tokens[i][1].startswith(_MODAL) or (i > 0 and tokens[i - 1][1].startswith(_MODAL))
+        kind = "assessment" if modal or article else "negation"
         self.polar.append(("~" + stem_, kind, -1, k, self.phrase(i, k)))
 
     def phrase(self, first: int, word: int) -> str:
