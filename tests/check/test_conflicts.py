@@ -220,8 +220,22 @@ def test_the_order_of_the_sentences_does_not_change_whether_or_how_they_conflict
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300), st.text(alphabet=" 0123456789,.%$-notMarch2019", max_size=60))
 def test_any_text_is_read_without_failing(a: str, b: str) -> None:
-    for found in (conflict(a, b), conflict(b, a), conflict(a, a)):
+    for first, second in ((a, b), (b, a), (a, a)):
+        found = conflict(first, second)
         assert found is None or found.kind in CONFLICT_KINDS
+        assert found is None or (found.values[0] in first and found.values[1] in second)
+
+
+WORDS = "15 19 fifteen at least about killed dead toll March 4 6 2019 not did attended rose fell"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS.split()), max_size=20).map(" ".join),
+       st.lists(st.sampled_from(WORDS.split()), max_size=20).map(" ".join))  # fmt: skip
+def test_values_are_as_written_and_the_order_does_not_matter(a: str, b: str) -> None:
+    one, other = conflict(a, b), conflict(b, a)
+    assert (one and one.kind) == (other and other.kind)
+    assert one is None or (one.values[0] in a and one.values[1] in b and one.point)
 
 
 @pytest.mark.parametrize("text", ["1 2 3 4 " * 2000, "not " * 5000, "March 4, " * 2000])
