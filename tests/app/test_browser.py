@@ -444,3 +444,18 @@ def test_new_chat_clears_the_chat_and_the_sources(page: Page) -> None:
     answer = ask(page, QUESTION)
     expect(page.locator(BOT)).to_have_count(1)
     expect(answer.locator("a.cite").first).to_be_visible()
+
+
+def test_sources_that_disagree_are_noted_with_a_link_to_each_sides_card(page: Page) -> None:
+    answer = ask(page, "Can Moscow influence Kazakhstan's leadership?")
+    note = answer.locator(".disagreement")
+    expect(note.first).to_contain_text("Sources disagree on")
+    expect(note.first).to_contain_text("Gaziz Abishev, Caliber.Az")
+    links = note.first.locator("a.cite")
+    expect(links).to_have_count(2)
+    for link in links.all():
+        page.evaluate("window.scrollTo(0, 0)")
+        link.click()
+        card = card_of(page, link)
+        expect(card).to_have_class(re.compile(r"(^|\s)marked(\s|$)"))
+        expect(card).to_be_in_viewport()
