@@ -1,11 +1,7 @@
 """Whether two sentences on one point say different things, and what the point is.
 
-- ``number``: both give a figure for one quantity (the words beside each share one, "15
-  people were killed", "the death toll rose to 19"; words after one that the other sentence
-  lacks qualify it: "90% effective against severe disease"), and no reading fits both. A
-  figure is read with its scale ("1.2 billion"), in words ("fifteen"), with a bound ("at
-  least 15", "up to 20"), an approximation ("about 3,000": a tenth either way), as a range
-  ("10-15") or rounded ("81%" is 80.5 to 81.5); a percentage is compared only with one.
+- ``number``: both give a figure for one quantity ("15 people were killed", "the death toll
+  rose to 19") and no reading fits both (``rag.text.figures`` reads them).
 - ``date``: one event ("signed", "the election") on different days, months, years or
   weekdays; a month and a day in that month agree.
 - ``negation``: one negates or reverses what the other says of the same thing ("did not
@@ -26,73 +22,40 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.text.claims import stem
+from rag.text.figures import (
+    CALENDAR,
+    CLASSES,
+    GENERIC,
+    NUMBER_WORDS,
+    Figure,
+    Token,
+    content,
+    differing,
+    read_dates,
+    read_figures,
+    words,
+)
 from rag.text.sentences import STOPWORDS
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_MONTH_NAMES = "jan feb mar apr may jun jul aug sep oct nov dec"
-_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split(), 1)}
-_DAYS = {d: i for i, d in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), 1)}
-_CALENDAR = _words(f"""{_MONTH_NAMES} january february march april june july august september
-    sept october november december monday tuesday wednesday thursday friday saturday sunday""")
-_M = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
-#: "4 March 2024", "March 4, 2024", "March 2024", "in March", "Tuesday".
-_DATE = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_M}(?:,?\s+(\d{{4}}))?\b"
-    rf"|\b{_M}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?|\b{_M}\s+(\d{{4}})\b"
-    rf"|\b(?:in|on|by|since|until|during|early|late|mid-?)\s+{_M}\b(?!\s+\d)"
-    r"|\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*day\b"
-)
-#: The groups of each way of writing a date: day, month, year, weekday (0: not given).
-_DATE_GROUPS = ((1, 2, 3, 0), (5, 4, 6, 0), (0, 7, 8, 0), (0, 9, 0, 0), (0, 0, 0, 10))
-_YEAR = re.compile(r"1[89]\d\d|20\d\d")
-_COUNTED = re.compile(r"\s+(?!dollars|euros|pounds|roubles)(?:[a-z]{3,}s|people)\b")
-_UNITS = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
-_WORDS = {w: i for i, w in enumerate(f"{_UNITS} sixteen seventeen eighteen nineteen".split(), 2)}
-_WORDS |= {w: i * 10 for i, w in enumerate(_TENS.split(), 2)}
-_SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
-_FIGURE = re.compile(
-    r"(?<![\w.,:/-])(?P<span>(?:between|from)\s+)?(?P<cur>[$€£])?"
-    r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    rf"|(?P<word>(?:{_TENS.replace(' ', '|')})(?:-(?:{'|'.join(_UNITS.split()[:8])}))?"
-    rf"|{'|'.join(w for w in _WORDS if w not in _TENS)})\b)"
-    r"(?!\d|[:.,]\d|(?:st|nd|rd|th)\b|-(?!plus\b)[a-z])"
-    rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b)?(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
-    r"(?:(?(span)\s+(?:and|to)\s+|\s*[-–]\s*)(?P<to>\d[\d,]*(?:\.\d+)?)(?![\d,]))?"
-    r"(?P<of>\s+(?:out\s+)?of\s+\d)?",
-    re.IGNORECASE,
-)
-#: Words before a figure that bound it, and the bounds as parts of the figure.
-_BOUND = re.compile(
-    r"(?:(?P<max>up to|fewer than|less than|under|as many as|at most|no more than)"
-    r"|(?P<min>at least|more than|over|upwards of|in excess of|exceeding)"
-    r"|(?P<near>nearly|almost|just under)"
-    r"|(?P<about>about|around|some|approximately|roughly|estimated|close to))\s+$"
-)
-_BOUNDS = {"max": (0.0, 1.0), "min": (1.0, float("inf")), "near": (0.9, 1.0), "about": (0.9, 1.1)}
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:['’]\w+)*|[^\w\s]")
-_BREAKS = frozenset(",;:()—–") | _words("that which who but while whereas although say says said")
-_NEG = _words("not never no cannot")
-_ARTICLES = _words("a an the")
-_AUXILIARY = _NEG | _words("is are was were be been will would has have had did does do can could")
+_BREAKS = frozenset(",;:()—–") | words("that which who but while whereas although say says said")
+_NEG = words("not never no cannot")
+_ARTICLES = words("a an the")
+_AUXILIARY = _NEG | words("is are was were be been will would has have had did does do can could")
 _LEADING = _AUXILIARY | _ARTICLES
 _MODAL = ("wo", "ca", "could", "should", "might", "may", "would", "will")
 #: Words after a negation that do not say what it negates ("not only", "did not say", "did
 #: not immediately respond": not yet).
-_NOT_NEGATED = _words("""only just until least doubt matter one less more say said comment
+_NOT_NEGATED = words("""only just until least doubt matter one less more say said comment
     specify disclose know elaborate give immediately""")
-_ADVERBS = _words("yet ever even always necessarily also fully longer still")
-_COPULAS = _words("remains remain stays stay seems seem appears appear looks becomes become became")
+_ADVERBS = words("yet ever even always necessarily also fully longer still")
+_COPULAS = words("remains remain stays stay seems seem appears appear looks becomes become became")
 #: Words between a negation and the word it negates ("has not yet been approved").
-_SKIPPED = (_LEADING | _ADVERBS | _words("being very so too")) - _NOT_NEGATED
+_SKIPPED = (_LEADING | _ADVERBS | words("being very so too")) - _NOT_NEGATED
 #: Opposed words: concept, kind, the words for it, the words against it.
 _OPPOSITES = (
     ("confirm", "negation", "confirmed confirms confirm", "denied denies deny"),
@@ -115,30 +78,19 @@ _OPPOSITES = (
     ("positive", "assessment", "positive optimistic", "negative pessimistic"),
 )  # fmt: skip
 _LEXICON = {w: (c, k, s) for c, k, *sides in _OPPOSITES
-            for s, words in zip((1, -1), sides, strict=True) for w in words.split()}  # fmt: skip
+            for s, said in zip((1, -1), sides, strict=True) for w in said.split()}  # fmt: skip
 #: Words that a negation before them does not deny as such.
 _UNNEGATED = _LEXICON.keys() | _NOT_NEGATED | STOPWORDS
 #: Words that do not make two clauses about the same thing.
-_UNSHARED = _AUXILIARY | _LEXICON.keys() | _CALENDAR | _ADVERBS | _COPULAS
+_UNSHARED = _AUXILIARY | _LEXICON.keys() | CALENDAR | _ADVERBS | _COPULAS
 #: A word that a prefix negates ("unsuccessful", "illegal", "ineffective").
 _PREFIXED = re.compile(
     r"un(\w{3,}(?:ful|able|ible|ive|al|ent|ant|ed|ar|ous))|i[nmlr](\w{3,}(?:ible|ive|al|ent|ate))"
 )
 #: What "lack" needs after it to be a lack of means to do something.
-_MEANS = _words("to ability capacity means power leverage instruments tools")
+_MEANS = words("to ability capacity means power leverage instruments tools")
 #: Past tenses that do not end in -ed, as the event they name.
 _EVENTS = {"met": "meeting", "began": "start"}
-#: Words that name one quantity, as the point they make.
-_CLASSES = {stem(w): "the death toll" for w in _words("killed dead died deaths toll fatalities")}
-_CLASSES |= {stem(w): "the number of injured" for w in _words("injured wounded injuries")}
-#: Words beside a figure that do not say what it counts.
-_GENERIC_WORDS = """people person total number figure rose rise fell reached stood climbed
-    jumped increased decreased grew dropped estimated least nearly almost around per cent
-    percent thousand million billion year years month week day last next dollars won received
-    recorded reported posted got gained lost totalled amounted"""
-_GENERIC = {stem(w) for w in _GENERIC_WORDS.split()}
-
-Token = tuple[str, str, str, int, int, int]  # text, lower case, stem, start, end, clause
 Polar = tuple[str, str, int, int, str]  # concept, kind, sign, token index, words as written
 
 
@@ -154,25 +106,6 @@ class Conflict:
     values: tuple[str, str]
 
 
-@dataclass(frozen=True)
-class _Figure:
-    low: float
-    high: float
-    percent: bool
-    currency: str
-    #: Stems of the words beside it (a class for deaths, injuries), of those after it, names.
-    keys: frozenset[str]
-    after: frozenset[str]
-    #: What it counts, where a plural noun follows it ("goals" in "50 goals"), else "".
-    unit: str
-    #: The years in its clause, which qualify it ("revenue in 2023").
-    years: frozenset[str]
-    names: frozenset[str]
-    text: str
-    #: The quantity, as a point ("the death toll", "the number of troops", "the revenue").
-    label: str
-
-
 def conflict(a: str, b: str) -> Conflict | None:
     """How ``a`` and ``b`` (two sentences close in meaning) conflict, or None where they
     agree or may speak of two things."""
@@ -182,7 +115,9 @@ def conflict(a: str, b: str) -> Conflict | None:
         for x in ra.dates
         for y in rb.dates
     )
-    found = _figures_conflict(ra, rb) or _claims_conflict(ra, rb)
+    xy = differing(ra.figures, ra.keys, rb.figures, rb.keys)
+    found = Conflict("number", xy[0].label, (xy[0].text, xy[1].text)) if xy else None
+    found = found or _claims_conflict(ra, rb)
     if dated and found is None and (event := _same_event(ra, rb)):
         return Conflict("date", event, (ra.dates[0][1], rb.dates[0][1]))
     return None if dated else found
@@ -211,37 +146,13 @@ class _Reading:
             clause += low in _BREAKS
         lows = {t[1] for t in self.tokens}
         #: Stems (classes for deaths and injuries) of the words, to tell what qualifies a figure.
-        self.keys = {_CLASSES.get(t[2], t[2]) for t in self.tokens}
-        numeric = any(map(str.isdigit, text))
+        self.keys = {CLASSES.get(t[2], t[2]) for t in self.tokens}
         #: (day, month, year, weekday), each None where not given; as written; its start.
-        self.dates: list[tuple[tuple[int | None, ...], str, int]] = []
-        spans = []
-        for m in _DATE.finditer(text) if lows & _CALENDAR else ():
-            groups = next(g for g in _DATE_GROUPS if any(m.group(n) for n in g if n))
-            day, month, year, weekday = (m.group(n) if n else None for n in groups)
-            if day is None or int(day) <= 31:
-                spans.append(m.span())
-                named = (_MONTHS.get((month or "")[:3].lower()), _DAYS.get((weekday or "")[:3]))
-                when = (int(day) if day else None, named[0], int(year) if year else None, named[1])
-                start = m.start(9) if m.group(9) else m.start()
-                self.dates.append((when, text[start : m.end()].rstrip("."), m.start()))
-        self.figures: list[_Figure] = []
-        previous = 0
-        found = _FIGURE.finditer(text) if numeric or lows & _WORDS.keys() else iter(())
-        for m in itertools.islice(found, MOST_FIGURES):
-            bare = not (m["scale"] or m["pct"] or m["cur"] or _COUNTED.match(text, m.end()))
-            if any(a <= m.start() < b for a, b in spans):
-                continue
-            if bare and m["num"] and _YEAR.fullmatch(m["num"]):
-                self.dates.append(((None, None, int(m["num"]), None), m["num"], m.start()))
-            elif figure := self._figure(m, previous):
-                if m["span"] and not m["to"] and self.figures:  # "rose to 19 from 15"
-                    before = self.figures[-1]
-                    figure = replace(
-                        figure, keys=before.keys, names=before.names, label=before.label
-                    )
-                self.figures.append(figure)
-            previous = m.end()
+        self.dates, spans = read_dates(text) if lows & CALENDAR else ([], [])
+        self.figures: list[Figure] = []
+        if any(map(str.isdigit, text)) or lows & NUMBER_WORDS.keys():
+            self.figures, years = read_figures(text, self.tokens, spans, MOST_FIGURES)
+            self.dates += years
         self.polar: list[Polar] = []
         #: The token index of each stem said without a negation before it.
         self.asserted: dict[str, int] = {}
@@ -265,43 +176,6 @@ class _Reading:
         self.signs = {(p[0], p[2]) for p in self.polar}
         #: Whether it negates anything ("not", "denied", "unable").
         self.negates = negation >= 0 or any(p[2] < 0 for p in self.polar if p[0][0] != "~")
-
-    def _figure(self, m: re.Match[str], previous: int) -> _Figure | None:
-        """The figure ``m`` matched, where the figure before ends at ``previous``; None for a
-        tally ("52-48")."""
-        scale = _SCALES.get((m["scale"] or "").lower(), 1.0)
-        number = (m["num"] or "").replace(",", "")
-        words = (m["word"] or "").lower().split("-")
-        value = scale * (float(number) if number else sum(_WORDS[w] for w in words))
-        decimals = len(number.partition(".")[2])
-        spread = 0.49 * 10**-decimals * scale if m["scale"] or m["pct"] or decimals else 0.0
-        top = float(m["to"].replace(",", "")) * scale if m["to"] else value
-        if top < value or m["of"]:
-            return None
-        low, high, start = value - spread, top + spread, m.start()
-        if m["span"] and not m["to"]:
-            start = m.end("span")
-        if bound := _BOUND.search(self.text.lower(), max(0, start - 24), start):
-            (down, up), start = _BOUNDS[bound.lastgroup or ""], bound.start()
-            low, high = value * down, value * up
-        if re.match(r"\s*(?:or more|\+|-plus)", self.text[m.end() :]):
-            high = float("inf")
-        clause = next((t[5] for t in self.tokens if t[3] >= m.start()), 0)
-        near = [t for t in self.tokens if t[5] == clause and t[1] not in _WORDS]
-        before = [t for t in near if previous <= t[3] and t[4] <= start][:-5:-1]
-        after = [t for t in near if t[3] >= m.end()][:3]
-        side = [*itertools.takewhile(_joins, before)][::-1]
-        side += itertools.takewhile(_joins, after)
-        side = [t for t in side if _content(t) and t[2] not in _GENERIC and t[1] not in _CALENDAR]
-        keys = frozenset(_CLASSES.get(t[2], t[2]) for t in side)
-        label = next((k for k in keys if k.startswith("the ")), "") or _label(side, after, start)
-        counted = [t[2] for t in after[:1] if _COUNTED.match(" " + t[1]) and t[1] != "people"]
-        return _Figure(low, high, bool(m["pct"]), m["cur"] or "", keys,
-                       frozenset(_CLASSES.get(t[2], t[2]) for t in side if t[3] >= m.end()),
-                       _CLASSES.get(counted[0], counted[0]) if counted else "",
-                       frozenset(t[0] for t in near if _YEAR.fullmatch(t[0])),
-                       frozenset(t[2] for t in side if t[0][0].isupper() and t[1] not in _CALENDAR),
-                       self.text[start : m.end()].strip(), label)  # fmt: skip
 
     def _negation(self, i: int) -> None:
         """Note what the negation at token ``i`` negates: the first word after it, over
@@ -331,34 +205,6 @@ class _Reading:
         if word + 1 < len(tokens) and tokens[word + 1][1] in ("of", "to"):
             end += _LEXICON.get(tokens[word][1], ("", "", 0))[1] == "assessment"
         return self.text[tokens[first][3] : tokens[end][4]]
-
-
-def _figures_conflict(ra: _Reading, rb: _Reading) -> Conflict | None:
-    """Two figures for one quantity that no reading fits, where neither sentence has a figure
-    for it that fits the other's (an update given beside the first figure)."""
-
-    def same(x: _Figure, y: _Figure) -> bool:
-        if x.percent != y.percent or (x.currency and y.currency and x.currency != y.currency):
-            return False
-        if not x.keys & y.keys or (x.names and y.names and not x.names & y.names):
-            return False
-        if x.unit and y.unit and x.unit != y.unit:
-            return False
-        if not (x.years <= rb.keys and y.years <= ra.keys):
-            return False
-        return x.after <= rb.keys and y.after <= ra.keys
-
-    for x in ra.figures:
-        for y in rb.figures:
-            if not same(x, y) or _fits(x, y) or any(_fits(x, z) for z in rb.figures if same(x, z)):
-                continue
-            if not any(_fits(z, y) for z in ra.figures if same(z, y)):
-                return Conflict("number", x.label, (x.text, y.text))
-    return None
-
-
-def _fits(x: _Figure, y: _Figure) -> bool:
-    return x.low <= y.high and y.low <= x.high
 
 
 def _claims_conflict(ra: _Reading, rb: _Reading) -> Conflict | None:
@@ -418,7 +264,7 @@ def _context(r: _Reading, i: int) -> tuple[set[str], set[str], tuple[str, bool] 
     the names, and the subject's stem before it with whether it is a name."""
     clause, first = r.tokens[i][5], max(0, i - 6)
     near = [(k, t) for k, t in enumerate(r.tokens[first : i + 17], first) if t[5] >= clause]
-    near = [(k, t) for k, t in near if k != i and _content(t) and t[1] not in _UNSHARED]
+    near = [(k, t) for k, t in near if k != i and content(t) and t[1] not in _UNSHARED]
     words = {t[2] for _, t in near if t[2] != r.tokens[i][2]}
     names = {t[2] for _, t in near if t[0][0].isupper()}
     before = [(t[2], t[0][0].isupper()) for k, t in near if k < i and not _verbal(r, k)]
@@ -431,27 +277,6 @@ def _verbal(r: _Reading, k: int) -> bool:
     low = r.tokens[k][1]
     verb = low in _SKIPPED or low in _COPULAS or low.endswith("ed")
     return verb or (k > 0 and r.tokens[k - 1][1] in _AUXILIARY)
-
-
-def _label(side: list[Token], after: list[Token], start: int) -> str:
-    """What a figure starting at ``start`` counts, from the words beside it: a counted noun
-    after it ("the number of people evacuated"), a share ("the share of the vote"), else the
-    nearest word ("the revenue")."""
-    if after[:1] and after[0][1] == "of" and after[-1] in side:
-        return "the share " + " ".join(t[1] for t in after)
-    if after and _COUNTED.match(" " + after[0][1]):
-        verb = next((f" {t[1]}" for t in side if t[1].endswith("ed")), "")
-        return f"the number of {after[0][1]}{verb}"
-    return f"the {([t for t in side if t[4] <= start] or side)[-1][1]}" if side else ""
-
-
-def _joins(token: Token) -> bool:
-    """Whether a token may lie between a figure and the words that say what it counts."""
-    return token[1] not in ("and", "or") and not token[1][0].isdigit()
-
-
-def _content(token: Token) -> bool:
-    return token[0][0].isalpha() and token[1] not in STOPWORDS and len(token[1]) > 1
 
 
 def _whether(r: _Reading, i: int, spoken: bool) -> str:
@@ -471,7 +296,7 @@ def _whether(r: _Reading, i: int, spoken: bool) -> str:
         if tokens[end + 1][1] in ("and", "or"):
             break
         end += 1
-    while end > i and not _content(tokens[end]):
+    while end > i and not content(tokens[end]):
         end -= 1
     text = r.text[tokens[start][3] : tokens[end][4]]
     lead = "whether " if back or tokens[i - 1][1] == "that" else ""
@@ -494,9 +319,9 @@ def _event(ra: _Reading, rb: _Reading) -> tuple[str, int] | None:
     date of the signing") or a noun ("the date of the election"), and its token; None where
     there is none, or only a change that may recur ("rose")."""
     k = next((n for n, t in enumerate(ra.tokens) if t[3] >= ra.dates[0][2]), len(ra.tokens))
-    shared = {t[2] for t in rb.tokens if t[2] not in _GENERIC}
+    shared = {t[2] for t in rb.tokens if t[2] not in GENERIC}
     for n, (d, t) in list(enumerate(itertools.pairwise(ra.tokens[:k])))[:-7:-1]:
-        if t[2] in shared and _content(t):
+        if t[2] in shared and content(t):
             if t[1] in _EVENTS or t[1].endswith("ed"):
                 return f"the date of the {_EVENTS.get(t[1]) or _gerund(t[1])}", n + 1
             if d[1] == "the":

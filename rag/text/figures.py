@@ -1,0 +1,232 @@
+"""Figures and dates as news English writes them, and what a figure counts.
+
+A figure is read with its scale ("1.2 billion"), in words ("fifteen"), with a bound ("at
+least 15", "up to 20"), an approximation ("about 3,000": a tenth either way), as a range
+("10-15") or rounded ("81%" is 80.5 to 81.5); a tally ("52-48") or a part ("164 of 171") is
+none, and a bare year is a date. What it counts is read from the words beside it in its
+clause: a class ("killed", "dead": the death toll), a counted noun ("50 goals"), the words
+after it that qualify it ("90% effective against severe disease"), the years and names. Two
+figures are of one quantity where those agree, and a percentage is compared only with one.
+
+A date is a day, a month, a year and a weekday, each where given ("4 March 2024", "March
+2024", "in March", "Tuesday").
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, replace
+
+from rag.text.claims import stem
+from rag.text.sentences import STOPWORDS
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_MONTH_NAMES = "jan feb mar apr may jun jul aug sep oct nov dec"
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES.split(), 1)}
+_DAYS = {d: i for i, d in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"), 1)}
+CALENDAR = words(f"""{_MONTH_NAMES} january february march april june july august september
+    sept october november december monday tuesday wednesday thursday friday saturday sunday""")
+_M = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
+#: "4 March 2024", "March 4, 2024", "March 2024", "in March", "Tuesday".
+_DATE = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_M}(?:,?\s+(\d{{4}}))?\b"
+    rf"|\b{_M}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?|\b{_M}\s+(\d{{4}})\b"
+    rf"|\b(?:in|on|by|since|until|during|early|late|mid-?)\s+{_M}\b(?!\s+\d)"
+    r"|\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*day\b"
+)
+#: The groups of each way of writing a date: day, month, year, weekday (0: not given).
+_DATE_GROUPS = ((1, 2, 3, 0), (5, 4, 6, 0), (0, 7, 8, 0), (0, 9, 0, 0), (0, 0, 0, 10))
+YEAR = re.compile(r"1[89]\d\d|20\d\d")
+_COUNTED = re.compile(r"\s+(?!dollars|euros|pounds|roubles)(?:[a-z]{3,}s|people)\b")
+_UNITS = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
+NUMBER_WORDS = {
+    w: i for i, w in enumerate(f"{_UNITS} sixteen seventeen eighteen nineteen".split(), 2)
+}
+NUMBER_WORDS |= {w: i * 10 for i, w in enumerate(_TENS.split(), 2)}
+_SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
+_FIGURE = re.compile(
+    r"(?<![\w.,:/-])(?P<span>(?:between|from)\s+)?(?P<cur>[$€£])?"
+    r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    rf"|(?P<word>(?:{_TENS.replace(' ', '|')})(?:-(?:{'|'.join(_UNITS.split()[:8])}))?"
+    rf"|{'|'.join(w for w in NUMBER_WORDS if w not in _TENS)})\b)"
+    r"(?!\d|[:.,]\d|(?:st|nd|rd|th)\b|-(?!plus\b)[a-z])"
+    rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b)?(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
+    r"(?:(?(span)\s+(?:and|to)\s+|\s*[-–]\s*)(?P<to>\d[\d,]*(?:\.\d+)?)(?![\d,]))?"
+    r"(?P<of>\s+(?:out\s+)?of\s+\d)?",
+    re.IGNORECASE,
+)
+#: Words before a figure that bound it, and the bounds as parts of the figure.
+_BOUND = re.compile(
+    r"(?:(?P<max>up to|fewer than|less than|under|as many as|at most|no more than)"
+    r"|(?P<min>at least|more than|over|upwards of|in excess of|exceeding)"
+    r"|(?P<near>nearly|almost|just under)"
+    r"|(?P<about>about|around|some|approximately|roughly|estimated|close to))\s+$"
+)
+_BOUNDS = {"max": (0.0, 1.0), "min": (1.0, float("inf")), "near": (0.9, 1.0), "about": (0.9, 1.1)}
+#: Words that name one quantity, as the point they make.
+CLASSES = {stem(w): "the death toll" for w in words("killed dead died deaths toll fatalities")}
+CLASSES |= {stem(w): "the number of injured" for w in words("injured wounded injuries")}
+#: Words beside a figure that do not say what it counts.
+_GENERIC_WORDS = """people person total number figure rose rise fell reached stood climbed
+    jumped increased decreased grew dropped estimated least nearly almost around per cent
+    percent thousand million billion year years month week day last next dollars won received
+    recorded reported posted got gained lost totalled amounted"""
+GENERIC = {stem(w) for w in _GENERIC_WORDS.split()}
+
+Token = tuple[str, str, str, int, int, int]  # text, lower case, stem, start, end, clause
+#: (day, month, year, weekday), each None where not given; as written; its start.
+Date = tuple[tuple[int | None, ...], str, int]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure of a sentence: its values, what it counts and how it is written."""
+
+    low: float
+    high: float
+    percent: bool
+    currency: str
+    #: Stems of the words beside it (a class for deaths, injuries), of those after it, names.
+    keys: frozenset[str]
+    after: frozenset[str]
+    #: What it counts, where a plural noun follows it ("goals" in "50 goals"), else "".
+    unit: str
+    #: The years in its clause, which qualify it ("revenue in 2023").
+    years: frozenset[str]
+    names: frozenset[str]
+    text: str
+    #: The quantity, as a point ("the death toll", "the number of troops", "the revenue").
+    label: str
+
+
+def read_dates(text: str) -> tuple[list[Date], list[tuple[int, int]]]:
+    """The dates written in ``text`` other than bare years, and the spans they take."""
+    dates, spans = list[Date](), []
+    for m in _DATE.finditer(text):
+        groups = next(g for g in _DATE_GROUPS if any(m.group(n) for n in g if n))
+        day, month, year, weekday = (m.group(n) if n else None for n in groups)
+        if day is None or int(day) <= 31:
+            spans.append(m.span())
+            named = (_MONTHS.get((month or "")[:3].lower()), _DAYS.get((weekday or "")[:3]))
+            when = (int(day) if day else None, named[0], int(year) if year else None, named[1])
+            start = m.start(9) if m.group(9) else m.start()
+            dates.append((when, text[start : m.end()].rstrip("."), m.start()))
+    return dates, spans
+
+
+def read_figures(
+    text: str, tokens: list[Token], spans: list[tuple[int, int]], most: int
+) -> tuple[list[Figure], list[Date]]:
+    """The first ``most`` figures of ``text`` outside the date ``spans``, and the bare years
+    among them as dates."""
+    figures, years, previous = list[Figure](), list[Date](), 0
+    for m in itertools.islice(_FIGURE.finditer(text), most):
+        bare = not (m["scale"] or m["pct"] or m["cur"] or _COUNTED.match(text, m.end()))
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        if bare and m["num"] and YEAR.fullmatch(m["num"]):
+            years.append(((None, None, int(m["num"]), None), m["num"], m.start()))
+        elif figure := _figure(text, tokens, m, previous):
+            if m["span"] and not m["to"] and figures:  # "rose to 19 from 15"
+                before = figures[-1]
+                figure = replace(figure, keys=before.keys, names=before.names, label=before.label)
+            figures.append(figure)
+        previous = m.end()
+    return figures, years
+
+
+def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> Figure | None:
+    """The figure ``m`` matched, where the figure before ends at ``previous``; None for a
+    tally ("52-48")."""
+    scale = _SCALES.get((m["scale"] or "").lower(), 1.0)
+    number = (m["num"] or "").replace(",", "")
+    parts = (m["word"] or "").lower().split("-")
+    value = scale * (float(number) if number else sum(NUMBER_WORDS[w] for w in parts))
+    decimals = len(number.partition(".")[2])
+    spread = 0.49 * 10**-decimals * scale if m["scale"] or m["pct"] or decimals else 0.0
+    top = float(m["to"].replace(",", "")) * scale if m["to"] else value
+    if top < value or m["of"]:
+        return None
+    low, high, start = value - spread, top + spread, m.start()
+    if m["span"] and not m["to"]:
+        start = m.end("span")
+    if bound := _BOUND.search(text.lower(), max(0, start - 24), start):
+        (down, up), start = _BOUNDS[bound.lastgroup or ""], bound.start()
+        low, high = value * down, value * up
+    if re.match(r"\s*(?:or more|\+|-plus)", text[m.end() :]):
+        high = float("inf")
+    clause = next((t[5] for t in tokens if t[3] >= m.start()), 0)
+    near = [t for t in tokens if t[5] == clause and t[1] not in NUMBER_WORDS]
+    before = [t for t in near if previous <= t[3] and t[4] <= start][:-5:-1]
+    after = [t for t in near if t[3] >= m.end()][:3]
+    side = [*itertools.takewhile(_joins, before)][::-1]
+    side += itertools.takewhile(_joins, after)
+    side = [t for t in side if content(t) and t[2] not in GENERIC and t[1] not in CALENDAR]
+    keys = frozenset(CLASSES.get(t[2], t[2]) for t in side)
+    label = next((k for k in keys if k.startswith("the ")), "") or _label(side, after, start)
+    counted = [t[2] for t in after[:1] if _COUNTED.match(" " + t[1]) and t[1] != "people"]
+    return Figure(low, high, bool(m["pct"]), m["cur"] or "", keys,
+                  frozenset(CLASSES.get(t[2], t[2]) for t in side if t[3] >= m.end()),
+                  CLASSES.get(counted[0], counted[0]) if counted else "",
+                  frozenset(t[0] for t in near if YEAR.fullmatch(t[0])),
+                  frozenset(t[2] for t in side if t[0][0].isupper() and t[1] not in CALENDAR),
+                  text[start : m.end()].strip(), label)  # fmt: skip
+
+
+def differing(
+    xs: list[Figure], keys_x: set[str], ys: list[Figure], keys_y: set[str]
+) -> tuple[Figure, Figure] | None:
+    """Two figures for one quantity that no reading fits, one of ``xs`` and one of ``ys``
+    (of sentences whose stems are ``keys_x`` and ``keys_y``), where neither sentence has a
+    figure for it that fits the other's (an update given beside the first figure)."""
+
+    def same(x: Figure, y: Figure) -> bool:
+        if x.percent != y.percent or (x.currency and y.currency and x.currency != y.currency):
+            return False
+        if not x.keys & y.keys or (x.names and y.names and not x.names & y.names):
+            return False
+        if x.unit and y.unit and x.unit != y.unit:
+            return False
+        if not (x.years <= keys_y and y.years <= keys_x):
+            return False
+        return x.after <= keys_y and y.after <= keys_x
+
+    for x in xs:
+        for y in ys:
+            if not same(x, y) or _fits(x, y) or any(_fits(x, z) for z in ys if same(x, z)):
+                continue
+            if not any(_fits(z, y) for z in xs if same(z, y)):
+                return x, y
+    return None
+
+
+def _fits(x: Figure, y: Figure) -> bool:
+    return x.low <= y.high and y.low <= x.high
+
+
+def _label(side: list[Token], after: list[Token], start: int) -> str:
+    """What a figure starting at ``start`` counts, from the words beside it: a counted noun
+    after it ("the number of people evacuated"), a share ("the share of the vote"), else the
+    nearest word ("the revenue")."""
+    if after[:1] and after[0][1] == "of" and after[-1] in side:
+        return "the share " + " ".join(t[1] for t in after)
+    if after and _COUNTED.match(" " + after[0][1]):
+        verb = next((f" {t[1]}" for t in side if t[1].endswith("ed")), "")
+        return f"the number of {after[0][1]}{verb}"
+    return f"the {([t for t in side if t[4] <= start] or side)[-1][1]}" if side else ""
+
+
+def _joins(token: Token) -> bool:
+    """Whether a token may lie between a figure and the words that say what it counts."""
+    return token[1] not in ("and", "or") and not token[1][0].isdigit()
+
+
+def content(token: Token) -> bool:
+    """Whether a token is a content word (not a stopword, a figure or punctuation)."""
+    return token[0][0].isalpha() and token[1] not in STOPWORDS and len(token[1]) > 1
