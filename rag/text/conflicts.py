@@ -5,14 +5,18 @@
 - ``date``: one event ("signed", "the election") on different days, months, years or
   weekdays; a month and a day in that month agree.
 - ``negation``: one negates or reverses what the other says of the same thing ("did not
-  attend", "attended"; "denied", "confirmed"; "rose", "fell"); a sentence that negates
-  anything does not assert what the other negates.
+  attend", "attended"; "no one was hurt", "were hurt"; "neither free", "free"; "denied",
+  "confirmed"; "rose", "fell"; "unchanged", "cut"; "broke down", "succeeded"); a sentence
+  that negates anything does not assert what the other negates.
 - ``assessment``: opposite judgements ("lacks the instruments to", "is capable of";
-  "unlikely", "likely"; "a victory", "a defeat"; "will not", "will").
+  "unlikely", "likely"; "a victory", "a defeat"; "overvalued", "undervalued"; "will not",
+  "will").
 
 Of the same thing: the same subject and a word in common beyond it, or two words in common
-and subjects that are names (which vary: "Moscow", "Russia") or not given; a name in common
-where both name any ("confirmed" and "denied" may be two speakers'). Dates that differ
+and subjects that are names (which vary: "Moscow", "Russia") or not given, or three words
+in common and the first word of each subject (after any verb) in the other sentence; a name
+in common where both name any ("confirmed" and "denied" may be two speakers'); not where
+each subject starts with a word the other sentence lacks ("wheat", "barley"). Dates that differ
 beside figures or claims that differ tell two times apart, and nothing conflicts ("exports
 rose in March", "exports fell in April"). A sentence is read once (cached), up to its first
 ``LONGEST`` characters and ``MOST_FIGURES`` figures.
@@ -43,7 +47,7 @@ from rag.text.sentences import STOPWORDS
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:['’]\w+)*|[^\w\s]")
 _BREAKS = frozenset(",;:()—–") | words("that which who but while whereas although say says said")
-_NEG = words("not never no cannot")
+_NEG = words("not never no cannot neither nor nobody")
 _ARTICLES = words("a an the")
 _AUXILIARY = _NEG | words("is are was were be been will would has have had did does do can could")
 _LEADING = _AUXILIARY | _ARTICLES
@@ -56,29 +60,42 @@ _ADVERBS = words("yet ever even always necessarily also fully longer still")
 _COPULAS = words("remains remain stays stay seems seem appears appear looks becomes become became")
 #: Words between a negation and the word it negates ("has not yet been approved").
 _SKIPPED = (_LEADING | _ADVERBS | words("being very so too")) - _NOT_NEGATED
-#: Opposed words: concept, kind, the words for it, the words against it.
+_RISE = "rose rise rises risen rising increased increase grew grow growing expanded raised raise"
+_FALL = "fell fall falls fallen falling decreased decrease declined dropped shrank contracted cut"
+#: Opposed words and phrases: concept, kind, the words for it, the words against it; a
+#: change of either sign is against "unchanged".
 _OPPOSITES = (
     ("confirm", "negation", "confirmed confirms confirm", "denied denies deny"),
-    ("rise", "negation",
-     "rose rise rises risen rising increased increase grew grow growing expanded",
-     "fell fall falls fallen falling decreased decrease declined dropped shrank contracted waning"),
+    ("rise", "negation", _RISE, f"{_FALL} waning lowered slashed"),
+    ("change", "negation", f"{_RISE} {_FALL}", "unchanged steady"),
     ("higher", "negation", "higher larger bigger greater", "lower smaller"),
     ("approve", "negation", "approved approves approve accepted", "rejected rejects reject"),
     ("agree", "negation", "agreed agrees agree", "refused refuses refuse"),
+    ("allow", "negation", "allowed allows allow permitted", "barred banned turned_away"),
     ("support", "negation", "supports supported backs backed", "opposes opposed oppose"),
     ("uphold", "negation", "upheld upholds", "overturned overturns"),
-    ("succeed", "negation", "succeeded succeeds succeed",
-     "collapsed collapses collapse failed fail"),
+    ("succeed", "negation", "succeeded succeeds succeed successfully performed_well worked_well",
+     "collapsed collapses collapse failed fail broke_down broken_down"),
+    ("contain", "negation", "contained", "spreading spreads"),
     ("able", "assessment", "capable able", "unable incapable lacks lack lacked lacking"),
     ("likely", "assessment", "likely probable", "unlikely improbable"),
     ("possible", "assessment", "possible feasible", "impossible unfeasible"),
     ("victory", "assessment", "victory success triumph", "defeat failure setback"),
-    ("strong", "assessment", "strong stronger strengthened strength",
-     "weak weaker weakened weakness"),
+    ("strong", "assessment", "strong stronger strengthened strengthen strengthens strength",
+     "weak weaker weakened weaken weakens weakness"),
     ("positive", "assessment", "positive optimistic", "negative pessimistic"),
+    ("high", "assessment", "high", "low"),
+    ("productive", "assessment", "productive constructive fruitful", "unproductive fruitless"),
+    ("bright", "assessment", "bright rosy", "bleak gloomy grim"),
 )  # fmt: skip
-_LEXICON = {w: (c, k, s) for c, k, *sides in _OPPOSITES
-            for s, said in zip((1, -1), sides, strict=True) for w in said.split()}  # fmt: skip
+#: Each word (or two words, "broke down") with the concepts it says, their kinds and signs.
+_LEXICON: dict[str, list[tuple[str, str, int]]] = {}
+for concept, kind, *sides in _OPPOSITES:
+    for sign, said in zip((1, -1), sides, strict=True):
+        for word in said.split():
+            _LEXICON.setdefault(word.replace("_", " "), []).append((concept, kind, sign))
+#: First words of the two-word entries.
+_PAIRED = {w.split()[0] for w in _LEXICON if " " in w}
 #: Words that a negation before them does not deny as such.
 _UNNEGATED = _LEXICON.keys() | _NOT_NEGATED | STOPWORDS
 #: Words that do not make two clauses about the same thing.
@@ -159,17 +176,25 @@ class _Reading:
         negation = -9  # the latest negation's token
         for i, (_, low, stem_, _, _, clause) in enumerate(self.tokens):
             negated = i - negation <= 3 and self.tokens[negation][5] == clause
-            if low in _LEXICON:
-                concept, kind, sign = _LEXICON[low]
-                if not low.startswith("lack") or _MEANS & {t[1] for t in self.tokens[i : i + 7]}:
+            two = low in _PAIRED and i + 1 < len(self.tokens)
+            if two and (said := f"{low} {self.tokens[i + 1][1]}") in _LEXICON:
+                for concept, kind, sign in _LEXICON[said]:
                     sign = -sign if negated else sign
-                    self.polar.append((concept, kind, sign, i, self.phrase(i, i)))
+                    self.polar.append((concept, kind, sign, i, self.phrase(i, i + 1)))
+            elif low in _LEXICON:
+                if not low.startswith("lack") or _MEANS & {t[1] for t in self.tokens[i : i + 7]}:
+                    for concept, kind, sign in _LEXICON[low]:
+                        sign = -sign if negated else sign
+                        self.polar.append((concept, kind, sign, i, self.phrase(i, i)))
             elif low in _NEG or low.endswith("n't"):
                 negation = i
                 self._negation(i)
             elif not negated and low.isalpha() and low not in STOPWORDS:
                 self.asserted.setdefault(stem_, i)
-                if low[:1] in "ui" and (prefixed := _PREFIXED.fullmatch(low)):
+                if low.startswith(("over", "under")) and len(low) > 8:  # "overvalued"
+                    root, sign = ("^" + low[4:], 1) if low[0] == "o" else ("^" + low[5:], -1)
+                    self.polar.append((root, "assessment", sign, i, self.phrase(i, i)))
+                elif low[:1] in "ui" and (prefixed := _PREFIXED.fullmatch(low)):
                     positive = "~" + _stem(prefixed.group(1) or prefixed.group(2))
                     self.polar.append((positive, "assessment", -1, i, self.phrase(i, i)))
         #: The concepts it says each way; one said both ways is not compared.
@@ -181,6 +206,7 @@ class _Reading:
         """Note what the negation at token ``i`` negates: the first word after it, over
         auxiliaries, adverbs and, after a copula, an article ("is not a threat")."""
         tokens, k = self.tokens, i + 1
+        k += tokens[i][1] == "no" and k < len(tokens) and tokens[k][1] == "one"  # "no one was"
         while k - i < 5 and k < len(tokens) and tokens[k][1] in _SKIPPED:
             k += 1
         article = bool({t[1] for t in tokens[i + 1 : k]} & _ARTICLES)
@@ -203,7 +229,7 @@ class _Reading:
             first -= 1
         end = word
         if word + 1 < len(tokens) and tokens[word + 1][1] in ("of", "to"):
-            end += _LEXICON.get(tokens[word][1], ("", "", 0))[1] == "assessment"
+            end += any(e[1] == "assessment" for e in _LEXICON.get(tokens[word][1], ()))
         return self.text[tokens[first][3] : tokens[end][4]]
 
 
@@ -246,29 +272,35 @@ def _same_claim(ra: _Reading, i: int, rb: _Reading, j: int, spoken: bool) -> boo
     """Whether the words around ``ra``'s token ``i`` and ``rb``'s token ``j`` are of one
     thing (see the module's description); the subjects of ``spoken`` words ("confirmed",
     "denied") are two speakers, who may differ."""
-    words_a, names_a, subject_a = _context(ra, i)
-    words_b, names_b, subject_b = _context(rb, j)
+    words_a, names_a, subject_a, lead_a = _context(ra, i)
+    words_b, names_b, subject_b, lead_b = _context(rb, j)
     if spoken:
         return len(words_a & words_b) >= 2
     if names_a and names_b and not names_a & names_b:
         return False
+    if lead_a and lead_b and lead_a not in rb.keys and lead_b not in ra.keys:
+        return False  # "wheat prices", "barley prices"
     if subject_a and subject_b and subject_a[0] == subject_b[0]:
         rest_a, rest_b = words_a - {subject_a[0]}, words_b - {subject_a[0]}
         return bool(rest_a & rest_b) or not (rest_a and rest_b)
-    named = not (subject_a and subject_b) or (subject_a[1] and subject_b[1])
-    return named and len(words_a & words_b) >= 2
+    if not (subject_a and subject_b) or (subject_a[1] and subject_b[1]):
+        return len(words_a & words_b) >= 2
+    return lead_a in rb.keys and lead_b in ra.keys and len(words_a & words_b) >= 3
 
 
-def _context(r: _Reading, i: int) -> tuple[set[str], set[str], tuple[str, bool] | None]:
+def _context(r: _Reading, i: int) -> tuple[set[str], set[str], tuple[str, bool] | None, str | None]:
     """Stems of the content words around token ``i`` (from its clause's start), those of
-    the names, and the subject's stem before it with whether it is a name."""
+    the names, the subject's stem before it with whether it is a name, and the first word
+    before it after any verb, which may tell two things apart ("wheat prices")."""
     clause, first = r.tokens[i][5], max(0, i - 6)
     near = [(k, t) for k, t in enumerate(r.tokens[first : i + 17], first) if t[5] >= clause]
     near = [(k, t) for k, t in near if k != i and content(t) and t[1] not in _UNSHARED]
     words = {t[2] for _, t in near if t[2] != r.tokens[i][2]}
     names = {t[2] for _, t in near if t[0][0].isupper()}
-    before = [(t[2], t[0][0].isupper()) for k, t in near if k < i and not _verbal(r, k)]
-    return words, names, before[-1] if before else None
+    before = [(k, t[2], t[0][0].isupper()) for k, t in near if k < i and not _verbal(r, k)]
+    verb = max((k for k, _ in near if k < i and _verbal(r, k)), default=-1)
+    lead = next((b[1] for b in before if b[0] > verb), None)
+    return words, names, before[-1][1:] if before else None, lead
 
 
 def _verbal(r: _Reading, k: int) -> bool:

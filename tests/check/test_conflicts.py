@@ -102,6 +102,44 @@ CONFLICTS = [
      ("strong", "weak")),
 ]  # fmt: skip
 
+#: Opposed words, phrases and negations of news English, found whatever the point's wording.
+OPPOSED = [
+    ("Monitors called the referendum free and fair.",
+     "Monitors said the referendum was neither free nor fair.",
+     "negation", ("free", "was neither free")),
+    ("Officials said no one was hurt in the fire at the depot.",
+     "Several workers were hurt in the fire at the depot, officials said.",
+     "negation", ("no one was hurt", "were hurt")),
+    ("Analysts see the rouble as overvalued.", "The rouble is undervalued, analysts say.",
+     "assessment", ("overvalued", "is undervalued")),
+    ("The new law will strengthen the courts, its authors say.",
+     "Critics say the new law will weaken the courts.",
+     "assessment", ("will strengthen", "will weaken")),
+    ("Officials said the threat to shipping remains low.",
+     "The threat to shipping is high, insurers warned.", "assessment", ("low", "is high")),
+    ("The talks in Tashkent were fruitful, officials said.",
+     "The talks in Tashkent were unproductive, a delegate said.",
+     "assessment", ("were fruitful", "were unproductive")),
+    ("Brokers said the outlook for copper exports this year is bright.",
+     "Brokers see a bleak outlook for copper exports this year.",
+     "assessment", ("is bright", "a bleak")),
+    ("The regulator left fuel prices unchanged in May.", "The regulator raised fuel prices in May.",
+     "negation", ("unchanged", "raised")),
+    ("The merger talks collapsed on Monday.", "The merger talks ended successfully on Monday.",
+     "negation", ("collapsed", "successfully")),
+    ("The ceasefire talks broke down on Monday.", "The ceasefire talks succeeded on Monday.",
+     "negation", ("broke down", "succeeded")),
+    ("The new dam performed well during the floods, engineers said.",
+     "The new dam failed during the floods, residents said.",
+     "negation", ("performed well", "failed")),
+    ("The authorities said the wildfire has been contained.",
+     "The wildfire is spreading, the authorities warned.",
+     "negation", ("has been contained", "is spreading")),
+    ("The cargo ship was allowed to enter the port of Poti.",
+     "The cargo ship was turned away from the port of Poti.",
+     "negation", ("was allowed", "was turned away")),
+]  # fmt: skip
+
 AGREEING = [
     # Lower bounds, approximations and rounding that fit the other figure.
     ("At least 15 people were killed in the blast.", "The death toll rose to 19."),
@@ -176,6 +214,17 @@ AGREEING = [
     ("Exports rose in March.", "Exports rose in April."),
     ("The plan lacks public support.", "The plan is capable of passing parliament."),
     ("The talks will resume next week.", "Diplomats expect the talks to resume next week."),
+    # Opposed words where both say the same, or of things that differ in their first word.
+    ("The regulator did not raise fuel prices.", "The regulator left fuel prices unchanged."),
+    ("No one was hurt in the fire at the depot.", "Nobody was injured in the fire at the depot."),
+    ("The wildfire is no longer spreading.", "The wildfire has been contained."),
+    ("The talks were not fruitful.", "The talks were unproductive."),
+    ("Exports of grain to China rose in the first half.", "Imports of grain from China fell."),
+    ("Oil output in western Kazakhstan fell last month.", "Gas output in western Kazakhstan rose."),
+    (
+        "Brokers said the outlook for copper exports this year is bright.",
+        "Brokers see a bleak outlook for zinc exports this year.",
+    ),
     ("", ""),
     ("No figures here at all.", "Nor any here."),
 ]
@@ -188,6 +237,15 @@ def test_each_kind_is_found_with_its_point_and_values(
     a: str, b: str, kind: str, point: str, values: tuple[str, str]
 ) -> None:
     assert conflict(a, b) == Conflict(kind, point, values)
+
+
+@pytest.mark.parametrize(("a", "b", "kind", "values"), OPPOSED)
+def test_opposed_words_and_negations_are_found_either_way(
+    a: str, b: str, kind: str, values: tuple[str, str]
+) -> None:
+    found, other = conflict(a, b), conflict(b, a)
+    assert found is not None and (found.kind, found.values) == (kind, values)
+    assert other is not None and (other.kind, other.values) == (kind, values[::-1])
 
 
 @pytest.mark.parametrize(("a", "b"), AGREEING)
