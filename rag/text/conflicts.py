@@ -35,6 +35,7 @@ from rag.text.figures import (
     CLASSES,
     GENERIC,
     NUMBER_WORDS,
+    ORDINALS,
     Figure,
     Token,
     content,
@@ -47,6 +48,8 @@ from rag.text.sentences import STOPWORDS
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:['’]\w+)*|[^\w\s]")
 _BREAKS = frozenset(",;:()—–") | words("that which who but while whereas although say says said")
+#: Words that open an aside between commas, which does not end the clause around it.
+_ASIDES = words("including among notably")
 _NEG = words("not never no cannot neither nor nobody")
 _ARTICLES = words("a an the")
 _AUXILIARY = _NEG | words("is are was were be been will would has have had did does do can could")
@@ -127,6 +130,8 @@ def conflict(a: str, b: str) -> Conflict | None:
     """How ``a`` and ``b`` (two sentences close in meaning) conflict, or None where they
     agree or may speak of two things."""
     ra, rb = _read(a), _read(b)
+    if ra.ordinals and rb.ordinals and ra.ordinals != rb.ordinals:
+        return None  # "the first line", "the second line"
     dated = bool(ra.dates and rb.dates) and not any(
         all(p is None or q is None or p == q for p, q in zip(x[0], y[0], strict=True))
         for x in ra.dates
@@ -155,13 +160,19 @@ class _Reading:
     """What a sentence gives that may conflict: figures, dates and opposable words."""
 
     def __init__(self, text: str) -> None:
-        self.text, self.tokens, clause = text, list[Token](), 0
+        self.text, self.tokens, clause, aside = text, list[Token](), 0, None
         for m in _TOKEN.finditer(text):
             low = m.group().lower().replace("’", "'")
             stem_ = low if low in STOPWORDS else _stem(low)
             self.tokens.append((m.group(), low, stem_, m.start(), m.end(), clause))
-            clause += low in _BREAKS
+            if low == "," and aside is not None:  # the end of ", including two children,"
+                clause, aside = aside, None
+            else:
+                clause += low in _BREAKS
+            if low in _ASIDES and len(self.tokens) > 1 and self.tokens[-2][1] == ",":
+                aside = clause - 1
         lows = {t[1] for t in self.tokens}
+        self.ordinals = lows & ORDINALS
         #: Stems (classes for deaths and injuries) of the words, to tell what qualifies a figure.
         self.keys = {CLASSES.get(t[2], t[2]) for t in self.tokens}
         #: (day, month, year, weekday), each None where not given; as written; its start.

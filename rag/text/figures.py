@@ -1,12 +1,16 @@
 """Figures and dates as news English writes them, and what a figure counts.
 
-A figure is read with its scale ("1.2 billion"), in words ("fifteen"), with a bound ("at
-least 15", "up to 20"), an approximation ("about 3,000": a tenth either way), as a range
-("10-15") or rounded ("81%" is 80.5 to 81.5); a tally ("52-48") or a part ("164 of 171") is
-none, and a bare year is a date. What it counts is read from the words beside it in its
-clause: a class ("killed", "dead": the death toll), a counted noun ("50 goals"), the words
-after it that qualify it ("90% effective against severe disease"), the years and names. Two
-figures are of one quantity where those agree, and a percentage is compared only with one.
+A figure is read with its scale ("1.2 billion", "$412m"), in words ("fifteen",
+"twenty-one"), with a bound ("at least 15", "up to 20"), an approximation ("about 3,000": a
+tenth either way), as a range ("10-15") or rounded ("81%" is 80.5 to 81.5); a tally
+("52-48") or a part ("164 of 171") is none, and a bare year is a date. What it counts is
+read from the content words beside it in its clause (an aside ", including two children,"
+does not end one): a class ("killed", "dead": the death toll; "injured"; "infected"), a
+counted noun ("50 goals"), the words after it that qualify it up to a verb ("90% effective
+against severe disease", not "remain trapped"), what is said of it after that, the years
+and names. Two figures are of one quantity where those agree, and a percentage is compared
+only with one; sentences that differ in a scope ("across the country") or a period ("last
+week", "before the outage") have none in common.
 
 A date is a day, a month, a year and a weekday, each where given ("4 March 2024", "March
 2024", "in March", "Tuesday").
@@ -24,6 +28,10 @@ from rag.text.sentences import STOPWORDS
 
 def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+def _stems(text: str) -> frozenset[str]:
+    return words(text) | {stem(w) for w in text.split()}
 
 
 _MONTH_NAMES = "jan feb mar apr may jun jul aug sep oct nov dec"
@@ -53,10 +61,11 @@ _SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9
 _FIGURE = re.compile(
     r"(?<![\w.,:/-])(?P<span>(?:between|from)\s+)?(?P<cur>[$€£])?"
     r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    rf"|(?P<word>(?:{_TENS.replace(' ', '|')})(?:-(?:{'|'.join(_UNITS.split()[:8])}))?"
-    rf"|{'|'.join(w for w in NUMBER_WORDS if w not in _TENS)})\b)"
+    rf"|(?P<word>(?:{_TENS.replace(' ', '|')})(?:-(?:one|{'|'.join(_UNITS.split()[:8])}))?"
+    rf"|{'|'.join(w for w in NUMBER_WORDS if w not in _TENS.split())})\b)"
     r"(?!\d|[:.,]\d|(?:st|nd|rd|th)\b|-(?!plus\b)[a-z])"
-    rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b)?(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
+    rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b|(?(cur)(?P<m>m)\b|(?!)))?"
+    r"(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
     r"(?:(?(span)\s+(?:and|to)\s+|\s*[-–]\s*)(?P<to>\d[\d,]*(?:\.\d+)?)(?![\d,]))?"
     r"(?P<of>\s+(?:out\s+)?of\s+\d)?",
     re.IGNORECASE,
@@ -72,12 +81,24 @@ _BOUNDS = {"max": (0.0, 1.0), "min": (1.0, float("inf")), "near": (0.9, 1.0), "a
 #: Words that name one quantity, as the point they make.
 CLASSES = {stem(w): "the death toll" for w in words("killed dead died deaths toll fatalities")}
 CLASSES |= {stem(w): "the number of injured" for w in words("injured wounded injuries")}
+CLASSES |= {stem(w): "the number of cases" for w in words("infected infections cases")}
+#: Words that set a figure's scope ("across the country") or period ("before the outage"):
+#: figures of sentences that differ in them are not compared.
+_SCOPES = _stems("across nationwide countrywide worldwide globally nationally overall altogether")
+_PERIODS = _stems("before after since until ago earlier previously last")
+#: Words that tell one of a series from another ("the second line"), as in any kind of claim.
+ORDINALS = words("first second third fourth fifth sixth seventh eighth ninth tenth")
 #: Words beside a figure that do not say what it counts.
 _GENERIC_WORDS = """people person total number figure rose rise fell reached stood climbed
     jumped increased decreased grew dropped estimated least nearly almost around per cent
     percent thousand million billion year years month week day last next dollars won received
-    recorded reported posted got gained lost totalled amounted"""
+    recorded reported posted got gained lost totalled amounted slowed eased accelerated
+    quickened slipped edged dipped soared surged plunged stands"""
 GENERIC = {stem(w) for w in _GENERIC_WORDS.split()}
+
+#: Verbs after a figure that begin what is said of it.
+_LINKS = words("""is are was were be been has have had will would remain remains stay stays
+    still""")
 
 Token = tuple[str, str, str, int, int, int]  # text, lower case, stem, start, end, clause
 #: (day, month, year, weekday), each None where not given; as written; its start.
@@ -95,6 +116,8 @@ class Figure:
     #: Stems of the words beside it (a class for deaths, injuries), of those after it, names.
     keys: frozenset[str]
     after: frozenset[str]
+    #: Stems of what is said of it after it ("remain missing"), where they follow it.
+    said: frozenset[str]
     #: What it counts, where a plural noun follows it ("goals" in "50 goals"), else "".
     unit: str
     #: The years in its clause, which qualify it ("revenue in 2023").
@@ -144,12 +167,12 @@ def read_figures(
 def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> Figure | None:
     """The figure ``m`` matched, where the figure before ends at ``previous``; None for a
     tally ("52-48")."""
-    scale = _SCALES.get((m["scale"] or "").lower(), 1.0)
+    scale = 1e6 if m["m"] else _SCALES.get((m["scale"] or "").lower(), 1.0)
     number = (m["num"] or "").replace(",", "")
     parts = (m["word"] or "").lower().split("-")
-    value = scale * (float(number) if number else sum(NUMBER_WORDS[w] for w in parts))
+    value = scale * (float(number) if number else sum(NUMBER_WORDS.get(w, 1) for w in parts))
     decimals = len(number.partition(".")[2])
-    spread = 0.49 * 10**-decimals * scale if m["scale"] or m["pct"] or decimals else 0.0
+    spread = 0.49 * 10**-decimals * scale if scale > 1 or m["pct"] or decimals else 0.0
     top = float(m["to"].replace(",", "")) * scale if m["to"] else value
     if top < value or m["of"]:
         return None
@@ -163,16 +186,19 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
         high = float("inf")
     clause = next((t[5] for t in tokens if t[3] >= m.start()), 0)
     near = [t for t in tokens if t[5] == clause and t[1] not in NUMBER_WORDS]
-    before = [t for t in near if previous <= t[3] and t[4] <= start][:-5:-1]
-    after = [t for t in near if t[3] >= m.end()][:3]
+    before = [t for t in near if previous <= t[3] and t[4] <= start and _counts(t)][:-5:-1]
+    after = [t for t in near if t[3] >= m.end() and t[1] != ","][:3]
     side = [*itertools.takewhile(_joins, before)][::-1]
     side += itertools.takewhile(_joins, after)
     side = [t for t in side if content(t) and t[2] not in GENERIC and t[1] not in CALENDAR]
     keys = frozenset(CLASSES.get(t[2], t[2]) for t in side)
+    qualifying = {t[3] for t in itertools.takewhile(_qualifies, after)}
     label = next((k for k in keys if k.startswith("the ")), "") or _label(side, after, start)
     counted = [t[2] for t in after[:1] if _COUNTED.match(" " + t[1]) and t[1] != "people"]
     return Figure(low, high, bool(m["pct"]), m["cur"] or "", keys,
-                  frozenset(CLASSES.get(t[2], t[2]) for t in side if t[3] >= m.end()),
+                  frozenset(CLASSES.get(t[2], t[2]) for t in side if t[3] in qualifying),
+                  frozenset(CLASSES.get(t[2], t[2]) for t in side
+                            if t[3] > m.start() and t[3] not in qualifying and t[1] not in _LINKS),
                   CLASSES.get(counted[0], counted[0]) if counted else "",
                   frozenset(t[0] for t in near if YEAR.fullmatch(t[0])),
                   frozenset(t[2] for t in side if t[0][0].isupper() and t[1] not in CALENDAR),
@@ -186,11 +212,21 @@ def differing(
     (of sentences whose stems are ``keys_x`` and ``keys_y``), where neither sentence has a
     figure for it that fits the other's (an update given beside the first figure)."""
 
+    if keys_x & _SCOPES != keys_y & _SCOPES or keys_x & _PERIODS != keys_y & _PERIODS:
+        return None
+
     def same(x: Figure, y: Figure) -> bool:
+        classes = {k for k in x.keys if k[:4] == "the "}, {k for k in y.keys if k[:4] == "the "}
+        if all(classes) and classes[0] != classes[1]:
+            return False  # the dead and the injured
         if x.percent != y.percent or (x.currency and y.currency and x.currency != y.currency):
             return False
         if not x.keys & y.keys or (x.names and y.names and not x.names & y.names):
             return False
+        if x.names - keys_y and y.names - keys_x:
+            return False  # exports to China, exports to the EU
+        if x.said and y.said and not (x.said & keys_y or y.said & keys_x):
+            return False  # climbers rescued, climbers missing
         if x.unit and y.unit and x.unit != y.unit:
             return False
         if not (x.years <= keys_y and y.years <= keys_x):
@@ -220,6 +256,18 @@ def _label(side: list[Token], after: list[Token], start: int) -> str:
         verb = next((f" {t[1]}" for t in side if t[1].endswith("ed")), "")
         return f"the number of {after[0][1]}{verb}"
     return f"the {([t for t in side if t[4] <= start] or side)[-1][1]}" if side else ""
+
+
+def _counts(token: Token) -> bool:
+    """Whether a token before a figure counts among the words that may say what it counts:
+    a content word, or one that ends them."""
+    return content(token) or not _joins(token)
+
+
+def _qualifies(token: Token) -> bool:
+    """Whether a token after a figure may still qualify it, before the verb of what is said
+    of it ("90% effective against severe disease", "15 miners remain trapped")."""
+    return token[1] not in _LINKS and not token[1].endswith(("ed", "ing"))
 
 
 def _joins(token: Token) -> bool:

@@ -140,6 +140,24 @@ OPPOSED = [
      "negation", ("was allowed", "was turned away")),
 ]  # fmt: skip
 
+#: Figures read past a verb after them, an aside, the words of a change, a written number.
+FIGURES = [
+    ("The strike on the depot in Lviv killed 4 people, including a child.",
+     "Nine people, including a child, were killed when the depot in Lviv was hit.",
+     ("4", "Nine")),
+    ("Nine climbers remain missing on the mountain.",
+     "Six climbers are still missing on the mountain.", ("Nine", "Six")),
+    ("Some 300 farmers gathered outside the ministry, police said.",
+     "About 3,000 farmers protested outside the ministry, organisers said.",
+     ("Some 300", "About 3,000")),
+    ("Inflation in Georgia accelerated to 4.1% in May.",
+     "Georgia's annual inflation quickened to 5.6% in May.", ("4.1%", "5.6%")),
+    ("The drug was 95% effective against severe illness in the trial.",
+     "The trial found the drug 60% effective at preventing severe illness.", ("95%", "60%")),
+    ("Twenty-one people were hurt in the crash.", "Thirty people were hurt in the crash.",
+     ("Twenty-one", "Thirty")),
+]  # fmt: skip
+
 AGREEING = [
     # Lower bounds, approximations and rounding that fit the other figure.
     ("At least 15 people were killed in the blast.", "The death toll rose to 19."),
@@ -225,6 +243,19 @@ AGREEING = [
         "Brokers said the outlook for copper exports this year is bright.",
         "Brokers see a bleak outlook for zinc exports this year.",
     ),
+    # Figures of different quantities, scopes, periods or members of a series.
+    ("The bank reported a profit of $350 million in 2023.", "In 2023 the bank earned $350m."),
+    ("The storm killed 8 people, officials said.", "The storm injured 30 people, officials said."),
+    ("The outbreak has infected 120 people since May.", "Three people have died of it since May."),
+    ("The quake killed 9 people in the town of Van.", "Across the region, the quake killed 40."),
+    ("Imports from Germany rose 3% last quarter.", "Imports from France rose 6% last quarter."),
+    (
+        "Traffic on the bridge fell to 2,000 cars a day last month.",
+        "Before the repairs the bridge carried 5,000 cars a day.",
+    ),
+    ("The first phase of the plant cost $2 billion.", "The second phase of it cost $3 billion."),
+    ("The first reactor opened in 2012.", "The second reactor opened in 2016."),
+    ("Nine climbers were rescued from the mountain.", "Six climbers remain missing on it."),
     ("", ""),
     ("No figures here at all.", "Nor any here."),
 ]
@@ -246,6 +277,14 @@ def test_opposed_words_and_negations_are_found_either_way(
     found, other = conflict(a, b), conflict(b, a)
     assert found is not None and (found.kind, found.values) == (kind, values)
     assert other is not None and (other.kind, other.values) == (kind, values[::-1])
+
+
+@pytest.mark.parametrize(("a", "b", "values"), FIGURES)
+def test_figures_for_one_quantity_that_differ_are_found(
+    a: str, b: str, values: tuple[str, str]
+) -> None:
+    found = conflict(a, b)
+    assert found is not None and (found.kind, found.values) == ("number", values)
 
 
 @pytest.mark.parametrize(("a", "b"), AGREEING)
