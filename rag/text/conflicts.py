@@ -2,8 +2,10 @@
 
 - ``number``: both give a figure for one quantity ("15 people were killed", "the death toll
   rose to 19") and no reading fits both (``rag.text.figures`` reads them).
-- ``date``: one event ("signed", "the election") on different days, months, years or
-  weekdays; a month and a day in that month agree.
+- ``date``: one event ("signed", "began" and "started", "the new EU sanctions") on
+  different days, months, years or weekdays; a month and a day in that month agree. Not
+  where the verbs before the dates name two events ("appointed", "resigned"), nor for a
+  date of what is said ("said on Monday") or of a figure ("70 tonnes in 2022").
 - ``negation``: one negates or reverses what the other says of the same thing ("did not
   attend", "attended"; "no one was hurt", "were hurt"; "neither free", "free"; "denied",
   "confirmed"; "rose", "fell"; "unchanged", "cut"; "broke down", "succeeded"); a sentence
@@ -18,13 +20,13 @@ in common and the first word of each subject (after any verb) in the other sente
 in common where both name any ("confirmed" and "denied" may be two speakers'); not where
 each subject starts with a word the other sentence lacks ("wheat", "barley"). Dates that differ
 beside figures or claims that differ tell two times apart, and nothing conflicts ("exports
-rose in March", "exports fell in April"). A sentence is read once (cached), up to its first
+rose in March", "exports fell in April"), as do ordinals ("the first line", "the second
+line"). A sentence is read once (cached), up to its first
 ``LONGEST`` characters and ``MOST_FIGURES`` figures.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,13 +35,13 @@ from rag.text.claims import stem
 from rag.text.figures import (
     CALENDAR,
     CLASSES,
-    GENERIC,
     NUMBER_WORDS,
     ORDINALS,
     Figure,
     Token,
     content,
     differing,
+    event_of,
     read_dates,
     read_figures,
     words,
@@ -109,8 +111,6 @@ _PREFIXED = re.compile(
 )
 #: What "lack" needs after it to be a lack of means to do something.
 _MEANS = words("to ability capacity means power leverage instruments tools")
-#: Past tenses that do not end in -ed, as the event they name.
-_EVENTS = {"met": "meeting", "began": "start"}
 Polar = tuple[str, str, int, int, str]  # concept, kind, sign, token index, words as written
 
 
@@ -350,30 +350,10 @@ def _same_event(ra: _Reading, rb: _Reading) -> str | None:
     """The point of two dates of one event ("the date of the signing"): the event before
     each date that the other sentence names too, among names in common where both name
     any; None where there is none."""
-    event, other = _event(ra, rb), _event(rb, ra)
-    if event is None or other is None:
+    event, other = event_of(ra.tokens, ra.dates[0][2], rb.tokens), None
+    if event is None or (other := event_of(rb.tokens, rb.dates[0][2], ra.tokens)) is None:
         return None
+    if event[2] != other[2]:
+        return None  # "appointed in 2019", "resigned in 2023"; "announced", "take effect"
     names_a, names_b = _context(ra, event[1])[1], _context(rb, other[1])[1]
     return event[0] if not (names_a and names_b) or names_a & names_b else None
-
-
-def _event(ra: _Reading, rb: _Reading) -> tuple[str, int] | None:
-    """The event before ``ra``'s date that ``rb`` names too, as a point, from a verb ("the
-    date of the signing") or a noun ("the date of the election"), and its token; None where
-    there is none, or only a change that may recur ("rose")."""
-    k = next((n for n, t in enumerate(ra.tokens) if t[3] >= ra.dates[0][2]), len(ra.tokens))
-    shared = {t[2] for t in rb.tokens if t[2] not in GENERIC}
-    for n, (d, t) in list(enumerate(itertools.pairwise(ra.tokens[:k])))[:-7:-1]:
-        if t[2] in shared and content(t):
-            if t[1] in _EVENTS or t[1].endswith("ed"):
-                return f"the date of the {_EVENTS.get(t[1]) or _gerund(t[1])}", n + 1
-            if d[1] == "the":
-                return f"the date of the {t[1]}", n + 1
-    return None
-
-
-def _gerund(verb: str) -> str:
-    """'signed' -> 'signing', 'agreed' -> 'agreeing', 'carried' -> 'carrying'."""
-    if verb.endswith("ied"):
-        return verb[:-3] + "ying"
-    return (verb[:-1] if verb.endswith("eed") else verb[:-2]) + "ing"

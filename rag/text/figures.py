@@ -44,7 +44,7 @@ _M = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = re.compile(
     rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_M}(?:,?\s+(\d{{4}}))?\b"
     rf"|\b{_M}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?|\b{_M}\s+(\d{{4}})\b"
-    rf"|\b(?:in|on|by|since|until|during|early|late|mid-?)\s+{_M}\b(?!\s+\d)"
+    rf"|\b(?:in|on|of|by|since|until|during|early|late|mid-?)\s+{_M}\b(?!\s+\d)"
     r"|\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*day\b"
 )
 #: The groups of each way of writing a date: day, month, year, weekday (0: not given).
@@ -99,6 +99,14 @@ GENERIC = {stem(w) for w in _GENERIC_WORDS.split()}
 #: Verbs after a figure that begin what is said of it.
 _LINKS = words("""is are was were be been has have had will would remain remains stay stays
     still""")
+
+#: Past tenses as the event they name, where one does not end in -ed or two name one event.
+_EVENTS = {"met": "meeting", "began": "start", "started": "start", "commenced": "start",
+           "ended": "close", "closed": "close", "finished": "close", "concluded": "close",
+           "suspended": "suspension", "halted": "suspension", "stopped": "suspension"}  # fmt: skip
+_DETERMINERS = words("the its their his her")
+#: Verbs that plan an event rather than name one ("scheduled for", "set for").
+_PLANNED = words("scheduled planned slated expected set due")
 
 Token = tuple[str, str, str, int, int, int]  # text, lower case, stem, start, end, clause
 #: (day, month, year, weekday), each None where not given; as written; its start.
@@ -240,6 +248,51 @@ def differing(
             if not any(_fits(z, y) for z in xs if same(z, y)):
                 return x, y
     return None
+
+
+def event_of(tokens: list[Token], start: int, other: list[Token]) -> tuple[str, int, str] | None:
+    """The event before the date at ``start`` that the sentence of the ``other`` tokens
+    names too, as a point, from a verb ("the date of the signing") or else a noun phrase
+    ("the date of the new EU sanctions"), its token, and the event of the verb nearest
+    before the date, shared or not ("" where none; "scheduled" is none); None where there is
+    none, or only a change that may recur ("rose")."""
+    k = next((n for n, t in enumerate(tokens) if t[3] >= start), len(tokens))
+    shared = {_EVENTS.get(t[1], t[2]) for t in other if t[2] not in GENERIC}
+    verb, phrase = "", None
+    for n in range(k - 1, max(-1, k - 13), -1):
+        t, after = tokens[n], tokens[n + 1]
+        if t[1][0].isdigit() or t[1] in NUMBER_WORDS:
+            return None  # the date of a figure ("70 tonnes in 2022")
+        if t[5] != tokens[k - 1][5]:
+            break  # a date of what is said ("the ministry said on Monday")
+        if not content(t) or t[1] in _PLANNED:
+            continue
+        if t[1] in _EVENTS or t[1].endswith("ed"):
+            verb = verb or _EVENTS.get(t[1]) or _gerund(t[1])
+            if _EVENTS.get(t[1], t[2]) in shared:
+                return f"the date of the {_EVENTS.get(t[1]) or _gerund(t[1])}", n, verb
+        elif phrase is None and t[2] in shared:
+            last = not content(after) or _EVENTS.get(after[1], after[2]) not in shared
+            if last and (first := _phrase_start(tokens, n)) is not None:
+                words_ = " ".join(u[0] for u in tokens[first : n + 1])
+                phrase = f"the date of the {words_}", n
+    return (*phrase, verb) if phrase else None
+
+
+def _phrase_start(tokens: list[Token], n: int) -> int | None:
+    """The first token of a noun phrase that ends at token ``n`` after a determiner, up to
+    three words ("the new EU sanctions"); None where no determiner opens it."""
+    first = n
+    while first > 0 and n - first < 3 and content(tokens[first - 1]):
+        first -= 1
+    return first if first > 0 and tokens[first - 1][1] in _DETERMINERS else None
+
+
+def _gerund(verb: str) -> str:
+    """'signed' -> 'signing', 'agreed' -> 'agreeing', 'carried' -> 'carrying'."""
+    if verb.endswith("ied"):
+        return verb[:-3] + "ying"
+    return (verb[:-1] if verb.endswith("eed") else verb[:-2]) + "ing"
 
 
 def _fits(x: Figure, y: Figure) -> bool:

@@ -158,6 +158,24 @@ FIGURES = [
      ("Twenty-one", "Thirty")),
 ]  # fmt: skip
 
+#: Dates of one event named by a synonym or a noun phrase, or written "of September".
+DATES = [
+    ("Construction of the stadium in Almaty began in 2019.",
+     "Work on the stadium in Almaty started in 2021, the city said.",
+     "the date of the start", ("2019", "2021")),
+    ("The refinery halted exports at its Baltic terminal on 3 May.",
+     "Exports at the refinery's Baltic terminal were suspended on 9 May.",
+     "the date of the suspension", ("3 May", "9 May")),
+    ("The new UK tariffs on Chinese steel take effect on 1 July.",
+     "The new UK tariffs on Chinese steel come into force on 1 September, officials said.",
+     "the date of the new UK tariffs", ("1 July", "1 September")),
+    ("The regional summit is planned for the first week of June.",
+     "The regional summit will take place in late July, diplomats said.",
+     "the date of the regional summit", ("June", "July")),
+    ("Trading closed on 2 May.", "Trading ended on 4 May.", "the date of the close",
+     ("2 May", "4 May")),
+]  # fmt: skip
+
 AGREEING = [
     # Lower bounds, approximations and rounding that fit the other figure.
     ("At least 15 people were killed in the blast.", "The death toll rose to 19."),
@@ -256,6 +274,13 @@ AGREEING = [
     ("The first phase of the plant cost $2 billion.", "The second phase of it cost $3 billion."),
     ("The first reactor opened in 2012.", "The second reactor opened in 2016."),
     ("Nine climbers were rescued from the mountain.", "Six climbers remain missing on it."),
+    # Dates of two events, of what is said, or of a figure.
+    ("The energy minister was appointed in 2019.", "The energy minister resigned in 2023."),
+    (
+        "The port authority said on Monday that the ship had sailed.",
+        "The port authority said on Friday that the ship had sailed.",
+    ),
+    ("The new tariffs were announced on 1 March.", "The new tariffs take effect on 1 July."),
     ("", ""),
     ("No figures here at all.", "Nor any here."),
 ]
@@ -285,6 +310,13 @@ def test_figures_for_one_quantity_that_differ_are_found(
 ) -> None:
     found = conflict(a, b)
     assert found is not None and (found.kind, found.values) == ("number", values)
+
+
+@pytest.mark.parametrize(("a", "b", "point", "values"), DATES)
+def test_dates_of_one_event_that_differ_are_found(
+    a: str, b: str, point: str, values: tuple[str, str]
+) -> None:
+    assert conflict(a, b) == Conflict("date", point, values)
 
 
 @pytest.mark.parametrize(("a", "b"), AGREEING)
