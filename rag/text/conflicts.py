@@ -31,27 +31,21 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.text.claims import stem
 from rag.text.figures import (
     CALENDAR,
     CLASSES,
-    NUMBER_WORDS,
     ORDINALS,
-    Figure,
-    Token,
+    apart,
+    cached_stem,
     content,
     differing,
     event_of,
-    read_dates,
-    read_figures,
+    read_tokens,
+    read_when,
     words,
 )
 from rag.text.sentences import STOPWORDS
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:['’]\w+)*|[^\w\s]")
-_BREAKS = frozenset(",;:()—–") | words("that which who but while whereas although say says said")
-#: Words that open an aside between commas, which does not end the clause around it.
-_ASIDES = words("including among notably")
 _NEG = words("not never no cannot neither nor nobody")
 _ARTICLES = words("a an the")
 _AUXILIARY = _NEG | words("is are was were be been will would has have had did does do can could")
@@ -132,11 +126,7 @@ def conflict(a: str, b: str) -> Conflict | None:
     ra, rb = _read(a), _read(b)
     if ra.ordinals and rb.ordinals and ra.ordinals != rb.ordinals:
         return None  # "the first line", "the second line"
-    dated = bool(ra.dates and rb.dates) and not any(
-        all(p is None or q is None or p == q for p, q in zip(x[0], y[0], strict=True))
-        for x in ra.dates
-        for y in rb.dates
-    )
+    dated = apart(ra.dates, rb.dates)
     xy = differing(ra.figures, ra.keys, rb.figures, rb.keys)
     found = Conflict("number", xy[0].label, (xy[0].text, xy[1].text)) if xy else None
     found = found or _claims_conflict(ra, rb)
@@ -148,7 +138,6 @@ def conflict(a: str, b: str) -> Conflict | None:
 #: How much of a text is read (a sentence is shorter), and how many of its figures.
 LONGEST = 1000
 MOST_FIGURES = 12
-_stem = lru_cache(maxsize=65536)(stem)
 
 
 @lru_cache(maxsize=4096)
@@ -160,27 +149,12 @@ class _Reading:
     """What a sentence gives that may conflict: figures, dates and opposable words."""
 
     def __init__(self, text: str) -> None:
-        self.text, self.tokens, clause, aside = text, list[Token](), 0, None
-        for m in _TOKEN.finditer(text):
-            low = m.group().lower().replace("’", "'")
-            stem_ = low if low in STOPWORDS else _stem(low)
-            self.tokens.append((m.group(), low, stem_, m.start(), m.end(), clause))
-            if low == "," and aside is not None:  # the end of ", including two children,"
-                clause, aside = aside, None
-            else:
-                clause += low in _BREAKS
-            if low in _ASIDES and len(self.tokens) > 1 and self.tokens[-2][1] == ",":
-                aside = clause - 1
+        self.text, self.tokens = text, read_tokens(text)
         lows = {t[1] for t in self.tokens}
         self.ordinals = lows & ORDINALS
         #: Stems (classes for deaths and injuries) of the words, to tell what qualifies a figure.
         self.keys = {CLASSES.get(t[2], t[2]) for t in self.tokens}
-        #: (day, month, year, weekday), each None where not given; as written; its start.
-        self.dates, spans = read_dates(text) if lows & CALENDAR else ([], [])
-        self.figures: list[Figure] = []
-        if any(map(str.isdigit, text)) or lows & NUMBER_WORDS.keys():
-            self.figures, years = read_figures(text, self.tokens, spans, MOST_FIGURES)
-            self.dates += years
+        self.dates, self.figures = read_when(text, self.tokens, lows, MOST_FIGURES)
         self.polar: list[Polar] = []
         #: The token index of each stem said without a negation before it.
         self.asserted: dict[str, int] = {}
@@ -206,7 +180,7 @@ class _Reading:
                     root, sign = ("^" + low[4:], 1) if low[0] == "o" else ("^" + low[5:], -1)
                     self.polar.append((root, "assessment", sign, i, self.phrase(i, i)))
                 elif low[:1] in "ui" and (prefixed := _PREFIXED.fullmatch(low)):
-                    positive = "~" + _stem(prefixed.group(1) or prefixed.group(2))
+                    positive = "~" + cached_stem(prefixed.group(1) or prefixed.group(2))
                     self.polar.append((positive, "assessment", -1, i, self.phrase(i, i)))
         #: The concepts it says each way; one said both ways is not compared.
         self.signs = {(p[0], p[2]) for p in self.polar}

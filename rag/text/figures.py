@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from rag.text.claims import stem
 from rag.text.sentences import STOPWORDS
@@ -108,6 +109,12 @@ _DETERMINERS = words("the its their his her")
 #: Verbs that plan an event rather than name one ("scheduled for", "set for").
 _PLANNED = words("scheduled planned slated expected set due")
 
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|\w+(?:['’]\w+)*|[^\w\s]")
+_BREAKS = frozenset(",;:()—–") | words("that which who but while whereas although say says said")
+#: Words that open an aside between commas, which does not end the clause around it.
+_ASIDES = words("including among notably")
+cached_stem = lru_cache(maxsize=65536)(stem)
+
 Token = tuple[str, str, str, int, int, int]  # text, lower case, stem, start, end, clause
 #: (day, month, year, weekday), each None where not given; as written; its start.
 Date = tuple[tuple[int | None, ...], str, int]
@@ -134,6 +141,46 @@ class Figure:
     text: str
     #: The quantity, as a point ("the death toll", "the number of troops", "the revenue").
     label: str
+
+
+def read_tokens(text: str) -> list[Token]:
+    """The words, figures and marks of ``text`` with their clauses: a clause ends at a
+    comma, a colon, a dash or a word that opens another ("that", "but", "said"), but for the
+    comma that closes an aside (", including two children,")."""
+    tokens, clause, aside = list[Token](), 0, None
+    for m in _TOKEN.finditer(text):
+        low = m.group().lower().replace("’", "'")
+        stem_ = low if low in STOPWORDS else cached_stem(low)
+        tokens.append((m.group(), low, stem_, m.start(), m.end(), clause))
+        if low == "," and aside is not None:
+            clause, aside = aside, None
+        else:
+            clause += low in _BREAKS
+        if low in _ASIDES and len(tokens) > 1 and tokens[-2][1] == ",":
+            aside = clause - 1
+    return tokens
+
+
+def read_when(
+    text: str, tokens: list[Token], lows: set[str], most: int
+) -> tuple[list[Date], list[Figure]]:
+    """The dates of ``text`` (of its ``tokens``, in lower case ``lows``), bare years last,
+    and its first ``most`` figures."""
+    dates, spans = read_dates(text) if lows & CALENDAR else ([], [])
+    if not (any(map(str.isdigit, text)) or lows & NUMBER_WORDS.keys()):
+        return dates, []
+    figures, years = read_figures(text, tokens, spans, most)
+    return dates + years, figures
+
+
+def apart(dates_a: list[Date], dates_b: list[Date]) -> bool:
+    """Whether both give dates and none of one fits any of the other's (a month fits a day
+    in it)."""
+    return bool(dates_a and dates_b) and not any(
+        all(p is None or q is None or p == q for p, q in zip(x[0], y[0], strict=True))
+        for x in dates_a
+        for y in dates_b
+    )
 
 
 def read_dates(text: str) -> tuple[list[Date], list[tuple[int, int]]]:
