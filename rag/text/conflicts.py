@@ -39,9 +39,9 @@ from rag.text.figures import (
     cached_stem,
     content,
     differing,
-    event_of,
     read_tokens,
     read_when,
+    same_event,
     words,
 )
 from rag.text.sentences import STOPWORDS
@@ -130,7 +130,7 @@ def conflict(a: str, b: str) -> Conflict | None:
     xy = differing(ra.figures, ra.keys, rb.figures, rb.keys)
     found = Conflict("number", xy[0].label, (xy[0].text, xy[1].text)) if xy else None
     found = found or _claims_conflict(ra, rb)
-    if dated and found is None and (event := _same_event(ra, rb)):
+    if dated and found is None and (event := same_event(ra.tokens, ra.dates, rb.tokens, rb.dates)):
         return Conflict("date", event, (ra.dates[0][1], rb.dates[0][1]))
     return None if dated else found
 
@@ -162,15 +162,14 @@ class _Reading:
         for i, (_, low, stem_, _, _, clause) in enumerate(self.tokens):
             negated = i - negation <= 3 and self.tokens[negation][5] == clause
             two = low in _PAIRED and i + 1 < len(self.tokens)
-            if two and (said := f"{low} {self.tokens[i + 1][1]}") in _LEXICON:
-                for concept, kind, sign in _LEXICON[said]:
+            said = f"{low} {self.tokens[i + 1][1]}" if two else low
+            if said in _LEXICON or low in _LEXICON:
+                if low.startswith("lack") and not _MEANS & {t[1] for t in self.tokens[i : i + 7]}:
+                    continue
+                end = i + (said in _LEXICON and said != low)
+                for concept, kind, sign in _LEXICON[said if end > i else low]:
                     sign = -sign if negated else sign
-                    self.polar.append((concept, kind, sign, i, self.phrase(i, i + 1)))
-            elif low in _LEXICON:
-                if not low.startswith("lack") or _MEANS & {t[1] for t in self.tokens[i : i + 7]}:
-                    for concept, kind, sign in _LEXICON[low]:
-                        sign = -sign if negated else sign
-                        self.polar.append((concept, kind, sign, i, self.phrase(i, i)))
+                    self.polar.append((concept, kind, sign, i, self.phrase(i, end)))
             elif low in _NEG or low.endswith("n't"):
                 negation = i
                 self._negation(i)
@@ -318,16 +317,3 @@ def _whether(r: _Reading, i: int, spoken: bool) -> str:
     text = r.text[tokens[start][3] : tokens[end][4]]
     lead = "whether " if back or tokens[i - 1][1] == "that" else ""
     return lead + (text[0].lower() + text[1:] if tokens[start][1] in STOPWORDS else text)
-
-
-def _same_event(ra: _Reading, rb: _Reading) -> str | None:
-    """The point of two dates of one event ("the date of the signing"): the event before
-    each date that the other sentence names too, among names in common where both name
-    any; None where there is none."""
-    event, other = event_of(ra.tokens, ra.dates[0][2], rb.tokens), None
-    if event is None or (other := event_of(rb.tokens, rb.dates[0][2], ra.tokens)) is None:
-        return None
-    if event[2] != other[2]:
-        return None  # "appointed in 2019", "resigned in 2023"; "announced", "take effect"
-    names_a, names_b = _context(ra, event[1])[1], _context(rb, other[1])[1]
-    return event[0] if not (names_a and names_b) or names_a & names_b else None

@@ -297,6 +297,29 @@ def differing(
     return None
 
 
+def same_event(
+    tokens_a: list[Token], dates_a: list[Date], tokens_b: list[Token], dates_b: list[Date]
+) -> str | None:
+    """The point of two sentences' first dates where they are of one event ("the date of
+    the signing"): the event before each date that the other sentence names too, with the
+    same verb nearest before each and names in common near them where both name any; None
+    where there is none."""
+    event = event_of(tokens_a, dates_a[0][2], tokens_b)
+    if event is None or (other := event_of(tokens_b, dates_b[0][2], tokens_a)) is None:
+        return None
+    if event[2] != other[2]:
+        return None  # "appointed in 2019", "resigned in 2023"; "announced", "take effect"
+    names_a, names_b = _names(tokens_a, event[1]), _names(tokens_b, other[1])
+    return event[0] if not (names_a and names_b) or names_a & names_b else None
+
+
+def _names(tokens: list[Token], n: int) -> set[str]:
+    """Stems of the names around token ``n`` (from its clause's start)."""
+    near = tokens[max(0, n - 6) : n + 17]
+    return {t[2] for t in near if t[5] >= tokens[n][5] and t[0][0].isupper() and content(t)
+            and t[1] not in CALENDAR and t is not tokens[n]}  # fmt: skip
+
+
 def event_of(tokens: list[Token], start: int, other: list[Token]) -> tuple[str, int, str] | None:
     """The event before the date at ``start`` that the sentence of the ``other`` tokens
     names too, as a point, from a verb ("the date of the signing") or else a noun phrase
