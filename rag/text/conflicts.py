@@ -103,6 +103,10 @@ _UNSHARED = _AUXILIARY | _LEXICON.keys() | CALENDAR | _ADVERBS | _COPULAS
 _PREFIXED = re.compile(
     r"un(\w{3,}(?:ful|able|ible|ive|al|ent|ant|ed|ar|ous))|i[nmlr](\w{3,}(?:ible|ive|al|ent|ate))"
 )
+#: Words opposed only where said of something ("the risk is low", not "low prices"), and
+#: the words before them that say so.
+_PREDICATIVE = words("high low")
+_LINKING = _AUXILIARY | _COPULAS | _ADVERBS | words("very so too")
 #: What "lack" needs after it to be a lack of means to do something.
 _MEANS = words("to ability capacity means power leverage instruments tools")
 Polar = tuple[str, str, int, int, str]  # concept, kind, sign, token index, words as written
@@ -166,6 +170,8 @@ class _Reading:
             if said in _LEXICON or low in _LEXICON:
                 if low.startswith("lack") and not _MEANS & {t[1] for t in self.tokens[i : i + 7]}:
                     continue
+                if low in _PREDICATIVE and (i == 0 or self.tokens[i - 1][1] not in _LINKING):
+                    continue  # "high inflation"
                 end = i + (said in _LEXICON and said != low)
                 for concept, kind, sign in _LEXICON[said if end > i else low]:
                     sign = -sign if negated else sign

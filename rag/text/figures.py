@@ -64,7 +64,7 @@ _FIGURE = re.compile(
     r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     rf"|(?P<word>(?:{_TENS.replace(' ', '|')})(?:-(?:one|{'|'.join(_UNITS.split()[:8])}))?"
     rf"|{'|'.join(w for w in NUMBER_WORDS if w not in _TENS.split())})\b)"
-    r"(?!\d|[:.,]\d|(?:st|nd|rd|th)\b|-(?!plus\b)[a-z])"
+    r"(?!\d|[:.,]\d|(?:st|nd|rd|th|s)\b|-(?!plus\b)[a-z])"
     rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b|(?(cur)(?P<m>m)\b|(?!)))?"
     r"(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
     r"(?:(?(span)\s+(?:and|to)\s+|\s*[-–]\s*)(?P<to>\d[\d,]*(?:\.\d+)?)(?![\d,]))?"

@@ -255,6 +255,8 @@ AGREEING = [
     ("No one was hurt in the fire at the depot.", "Nobody was injured in the fire at the depot."),
     ("The wildfire is no longer spreading.", "The wildfire has been contained."),
     ("The talks were not fruitful.", "The talks were unproductive."),
+    ("High inflation hurt exports last year.", "Low oil prices hurt exports last year."),
+    ("The dam was completed in the 1960s.", "The dam was completed in 1965."),
     ("Exports of grain to China rose in the first half.", "Imports of grain from China fell."),
     ("Oil output in western Kazakhstan fell last month.", "Gas output in western Kazakhstan rose."),
     (
