@@ -1,7 +1,7 @@
 """Figures and dates as news English writes them, and what a figure counts.
 
 A figure is read with its scale ("1.2 billion", "$412m"), in words ("fifteen",
-"twenty-one"), with a bound ("at least 15", "up to 20"), an approximation ("about 3,000": a
+"twenty-one", "half of" and "a fifth of" as percentages), with a bound ("at least 15", "up to 20"), an approximation ("about 3,000": a
 tenth either way), as a range ("10-15") or rounded ("81%" is 80.5 to 81.5); a tally
 ("52-48"), a part ("164 of 171") or a decade ("the 1960s") is none, and a bare year is a
 date. What it counts is read from the content words beside it in its clause (an aside ",
@@ -59,12 +59,15 @@ NUMBER_WORDS = {
     w: i for i, w in enumerate(f"{_UNITS} sixteen seventeen eighteen nineteen".split(), 2)
 }
 NUMBER_WORDS |= {w: i * 10 for i, w in enumerate(_TENS.split(), 2)}
+#: Parts of a whole, as percentages ("half of", "a fifth of").
+_PARTS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0, "tenth": 10.0}
 _SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
 _FIGURE = re.compile(
     r"(?<![\w.,:/-])(?P<span>(?:between|from)\s+)?(?P<cur>[$€£])?"
     r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     rf"|(?P<word>(?:{_TENS.replace(' ', '|')})(?:-(?:one|{'|'.join(_UNITS.split()[:8])}))?"
-    rf"|{'|'.join(w for w in NUMBER_WORDS if w not in _TENS.split())})\b)"
+    rf"|{'|'.join(w for w in NUMBER_WORDS if w not in _TENS.split())})\b"
+    r"|(?P<part>half|(?:a|one)\s+(?:third|quarter|fifth|tenth))(?=\s+of\s))"
     r"(?!\d|[:.,]\d|(?:st|nd|rd|th|s)\b|-(?!plus\b)[a-z])"
     rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b|(?(cur)(?P<m>m)\b|(?!)))?"
     r"(?P<pct>\s?%|\s(?:per\s?cent|percent)\b)?"
@@ -168,7 +171,7 @@ def read_when(
     """The dates of ``text`` (of its ``tokens``, in lower case ``lows``), bare years last,
     and its first ``most`` figures."""
     dates, spans = read_dates(text) if lows & CALENDAR else ([], [])
-    if not (any(map(str.isdigit, text)) or lows & NUMBER_WORDS.keys()):
+    if not (any(map(str.isdigit, text)) or lows & (NUMBER_WORDS.keys() | _PARTS.keys())):
         return dates, []
     figures, years = read_figures(text, tokens, spans, most)
     return dates + years, figures
@@ -226,8 +229,10 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
     tally ("52-48")."""
     scale = 1e6 if m["m"] else _SCALES.get((m["scale"] or "").lower(), 1.0)
     number = (m["num"] or "").replace(",", "")
-    parts = (m["word"] or "").lower().split("-")
-    value = scale * (float(number) if number else sum(NUMBER_WORDS.get(w, 1) for w in parts))
+    spelled = (m["word"] or "").lower().split("-")  # "twenty-one"
+    part = _PARTS[m["part"].split()[-1].lower()] if m["part"] else 0.0
+    value = scale * (float(number) if number else sum(NUMBER_WORDS.get(w, 1) for w in spelled))
+    value = part or value
     decimals = len(number.partition(".")[2])
     spread = 0.49 * 10**-decimals * scale if scale > 1 or m["pct"] or decimals else 0.0
     top = float(m["to"].replace(",", "")) * scale if m["to"] else value
@@ -252,7 +257,7 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
     qualifying = {t[3] for t in itertools.takewhile(_qualifies, after)}
     label = next((k for k in keys if k.startswith("the ")), "") or _label(side, after, start)
     counted = [t[2] for t in after[:1] if _COUNTED.match(" " + t[1]) and t[1] != "people"]
-    return Figure(low, high, bool(m["pct"]), m["cur"] or "", keys,
+    return Figure(low, high, bool(m["pct"] or part), m["cur"] or "", keys,
                   frozenset(CLASSES.get(t[2], t[2]) for t in side if t[3] in qualifying),
                   frozenset(CLASSES.get(t[2], t[2]) for t in side
                             if t[3] > m.start() and t[3] not in qualifying and t[1] not in _LINKS),

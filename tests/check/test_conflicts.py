@@ -156,6 +156,9 @@ FIGURES = [
      "The trial found the drug 60% effective at preventing severe illness.", ("95%", "60%")),
     ("Twenty-one people were hurt in the crash.", "Thirty people were hurt in the crash.",
      ("Twenty-one", "Thirty")),
+    ("Half of the city budget goes on transport, the audit found.",
+     "Transport takes up about a quarter of the city budget, auditors said.",
+     ("Half", "about a quarter")),
     ("The company's revenue rose 8% to $2.1 billion.",
      "The company's revenue rose 8% to $2.5 billion.", ("$2.1 billion", "$2.5 billion")),
 ]  # fmt: skip
@@ -259,6 +262,7 @@ AGREEING = [
     ("The talks were not fruitful.", "The talks were unproductive."),
     ("High inflation hurt exports last year.", "Low oil prices hurt exports last year."),
     ("The dam was completed in the 1960s.", "The dam was completed in 1965."),
+    ("A third of the city budget goes on transport.", "About 33% of the city budget goes on it."),
     ("Sales rose 6% to $3.2 billion.", "Sales grew by some $180 million to $3.2 billion."),
     ("Exports of grain to China rose in the first half.", "Imports of grain from China fell."),
     ("Oil output in western Kazakhstan fell last month.", "Gas output in western Kazakhstan rose."),
