@@ -59,8 +59,10 @@ _ADVERBS = words("yet ever even always necessarily also fully longer still")
 _COPULAS = words("remains remain stays stay seems seem appears appear looks becomes become became")
 #: Words between a negation and the word it negates ("has not yet been approved").
 _SKIPPED = (_LEADING | _ADVERBS | words("being very so too")) - _NOT_NEGATED
-_RISE = "rose rise rises risen rising increased increase grew grow growing expanded raised raise"
-_FALL = "fell fall falls fallen falling decreased decrease declined dropped shrank contracted cut"
+_RISE = """rose rise rises risen rising increased increase grew grow growing expanded raised
+    raise surged soared jumped climbed accelerated"""
+_FALL = """fell fall falls fallen falling decreased decrease declined dropped shrank contracted
+    cut plunged plummeted slumped tumbled slowed"""
 #: Opposed words and phrases: concept, kind, the words for it, the words against it; a
 #: change of either sign is against "unchanged".
 _OPPOSITES = (
@@ -76,6 +78,10 @@ _OPPOSITES = (
     ("succeed", "negation", "succeeded succeeds succeed successfully performed_well worked_well",
      "collapsed collapses collapse failed fail broke_down broken_down"),
     ("contain", "negation", "contained", "spreading spreads"),
+    ("improve", "negation", "improved improving improves", "worsened worsening deteriorated"),
+    ("open", "negation", "open reopened", "closed shut"),
+    ("resume", "negation", "resumed resumes", "suspended halted paused"),
+    ("convict", "negation", "convicted", "acquitted"),
     ("able", "assessment", "capable able", "unable incapable lacks lack lacked lacking"),
     ("likely", "assessment", "likely probable", "unlikely improbable"),
     ("possible", "assessment", "possible feasible", "impossible unfeasible"),
@@ -86,6 +92,10 @@ _OPPOSITES = (
     ("high", "assessment", "high", "low"),
     ("productive", "assessment", "productive constructive fruitful", "unproductive fruitless"),
     ("bright", "assessment", "bright rosy", "bleak gloomy grim"),
+    ("true", "assessment", "true accurate correct", "false untrue inaccurate incorrect"),
+    ("fair", "assessment", "fair", "unfair rigged fraudulent"),
+    ("peaceful", "assessment", "peaceful", "violent"),
+    ("guilty", "assessment", "guilty", "innocent"),
 )  # fmt: skip
 #: Each word (or two words, "broke down") with the concepts it says, their kinds and signs.
 _LEXICON: dict[str, list[tuple[str, str, int]]] = {}
@@ -103,9 +113,9 @@ _UNSHARED = _AUXILIARY | _LEXICON.keys() | CALENDAR | _ADVERBS | _COPULAS
 _PREFIXED = re.compile(
     r"un(\w{3,}(?:ful|able|ible|ive|al|ent|ant|ed|ar|ous))|i[nmlr](\w{3,}(?:ible|ive|al|ent|ate))"
 )
-#: Words opposed only where said of something ("the risk is low", not "low prices"), and
-#: the words before them that say so.
-_PREDICATIVE = words("high low")
+#: Words opposed only where said of something ("the risk is low", not "low prices" or
+#: "markets closed"), and the words before them that say so.
+_PREDICATIVE = words("high low open closed shut")
 _LINKING = _AUXILIARY | _COPULAS | _ADVERBS | words("very so too")
 #: What "lack" needs after it to be a lack of means to do something.
 _MEANS = words("to ability capacity means power leverage instruments tools")
