@@ -15,14 +15,14 @@
   "will").
 
 Of the same thing: the same subject and a word in common beyond it, or two words in common
-and subjects that are names (which vary: "Moscow", "Russia") or not given, or three words
-in common and the first word of each subject (after any verb) in the other sentence; a name
-in common where both name any ("confirmed" and "denied" may be two speakers'); not where
-each subject starts with a word the other sentence lacks ("wheat", "barley"). Dates that differ
+and subjects that are names (which vary: "Moscow", "Russia") or not given, or three words in
+common and the first word of each subject (after any verb) in the other sentence; a name in
+common where both name any ("confirmed" and "denied" may be two speakers'); not where each
+subject starts with a word the other sentence lacks ("wheat", "barley"). Dates that differ
 beside figures or claims that differ tell two times apart, and nothing conflicts ("exports
 rose in March", "exports fell in April"), as do ordinals ("the first line", "the second
-line"). A sentence is read once (cached), up to its first
-``LONGEST`` characters and ``MOST_FIGURES`` figures.
+line"). A sentence is read once (cached), up to its first ``LONGEST`` characters and
+``MOST_FIGURES`` figures.
 """
 
 from __future__ import annotations
@@ -31,19 +31,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.text.figures import (
-    CALENDAR,
-    CLASSES,
-    ORDINALS,
-    apart,
-    cached_stem,
-    content,
-    differing,
-    read_tokens,
-    read_when,
-    same_event,
-    words,
-)
+from rag.text import figures
+from rag.text.figures import content, words
 from rag.text.sentences import STOPWORDS
 
 _NEG = words("not never no cannot neither nor nobody")
@@ -108,7 +97,7 @@ _PAIRED = {w.split()[0] for w in _LEXICON if " " in w}
 #: Words that a negation before them does not deny as such.
 _UNNEGATED = _LEXICON.keys() | _NOT_NEGATED | STOPWORDS
 #: Words that do not make two clauses about the same thing.
-_UNSHARED = _AUXILIARY | _LEXICON.keys() | CALENDAR | _ADVERBS | _COPULAS
+_UNSHARED = _AUXILIARY | _LEXICON.keys() | figures.CALENDAR | _ADVERBS | _COPULAS
 #: A word that a prefix negates ("unsuccessful", "illegal", "ineffective").
 _PREFIXED = re.compile(
     r"un(\w{3,}(?:ful|able|ible|ive|al|ent|ant|ed|ar|ous))|i[nmlr](\w{3,}(?:ible|ive|al|ent|ate))"
@@ -140,12 +129,13 @@ def conflict(a: str, b: str) -> Conflict | None:
     ra, rb = _read(a), _read(b)
     if ra.ordinals and rb.ordinals and ra.ordinals != rb.ordinals:
         return None  # "the first line", "the second line"
-    dated = apart(ra.dates, rb.dates)
-    xy = differing(ra.figures, ra.keys, rb.figures, rb.keys)
+    dated = figures.apart(ra.dates, rb.dates)
+    xy = figures.differing(ra.figures, ra.keys, rb.figures, rb.keys)
     found = Conflict("number", xy[0].label, (xy[0].text, xy[1].text)) if xy else None
     found = found or _claims_conflict(ra, rb)
-    if dated and found is None and (event := same_event(ra.tokens, ra.dates, rb.tokens, rb.dates)):
-        return Conflict("date", event, (ra.dates[0][1], rb.dates[0][1]))
+    if dated and found is None:
+        event = figures.same_event(ra.tokens, ra.dates, rb.tokens, rb.dates)
+        return Conflict("date", event, (ra.dates[0][1], rb.dates[0][1])) if event else None
     return None if dated else found
 
 
@@ -163,12 +153,12 @@ class _Reading:
     """What a sentence gives that may conflict: figures, dates and opposable words."""
 
     def __init__(self, text: str) -> None:
-        self.text, self.tokens = text, read_tokens(text)
+        self.text, self.tokens = text, figures.read_tokens(text)
         lows = {t[1] for t in self.tokens}
-        self.ordinals = lows & ORDINALS
+        self.ordinals = lows & figures.ORDINALS
         #: Stems (classes for deaths and injuries) of the words, to tell what qualifies a figure.
-        self.keys = {CLASSES.get(t[2], t[2]) for t in self.tokens}
-        self.dates, self.figures = read_when(text, self.tokens, lows, MOST_FIGURES)
+        self.keys = {figures.CLASSES.get(t[2], t[2]) for t in self.tokens}
+        self.dates, self.figures = figures.read_when(text, self.tokens, lows, MOST_FIGURES)
         self.polar: list[Polar] = []
         #: The token index of each stem said without a negation before it.
         self.asserted: dict[str, int] = {}
@@ -195,7 +185,7 @@ class _Reading:
                     root, sign = ("^" + low[4:], 1) if low[0] == "o" else ("^" + low[5:], -1)
                     self.polar.append((root, "assessment", sign, i, self.phrase(i, i)))
                 elif low[:1] in "ui" and (prefixed := _PREFIXED.fullmatch(low)):
-                    positive = "~" + cached_stem(prefixed.group(1) or prefixed.group(2))
+                    positive = "~" + figures.cached_stem(prefixed.group(1) or prefixed.group(2))
                     self.polar.append((positive, "assessment", -1, i, self.phrase(i, i)))
         #: The concepts it says each way; one said both ways is not compared.
         self.signs = {(p[0], p[2]) for p in self.polar}
