@@ -109,7 +109,8 @@ _LINKS = words("""is are was were be been has have had will would remain remains
 #: Past tenses as the event they name, where one does not end in -ed or two name one event.
 _EVENTS = {"met": "meeting", "began": "start", "started": "start", "commenced": "start",
            "ended": "close", "closed": "close", "finished": "close", "concluded": "close",
-           "suspended": "suspension", "halted": "suspension", "stopped": "suspension"}  # fmt: skip
+           "suspended": "suspension", "halted": "suspension", "stopped": "suspension",
+           "held": "holding"}  # fmt: skip
 _DETERMINERS = words("the its their his her")
 #: Verbs that plan an event rather than name one ("scheduled for", "set for").
 _PLANNED = words("scheduled planned slated expected set due")
@@ -310,7 +311,8 @@ def same_event(
 ) -> str | None:
     """The point of two sentences' first dates where they are of one event ("the date of
     the signing"): the event before each date that the other sentence names too, with the
-    same verb nearest before each and names in common near them where both name any; None
+    same verb nearest before each ("held" names none) and names in common near them where
+    both name any, not each a name the other sentence lacks (its first word aside); None
     where there is none."""
     event = event_of(tokens_a, dates_a[0][2], tokens_b)
     if event is None or (other := event_of(tokens_b, dates_b[0][2], tokens_a)) is None:
@@ -318,6 +320,9 @@ def same_event(
     if event[2] != other[2]:
         return None  # "appointed in 2019", "resigned in 2023"; "announced", "take effect"
     names_a, names_b = _names(tokens_a, event[1]), _names(tokens_b, other[1])
+    only_a = names_a - {t[2] for t in tokens_b} - {tokens_a[0][2]}  # not "Construction"
+    if only_a and names_b - {t[2] for t in tokens_a} - {tokens_b[0][2]}:
+        return None  # "held in Geneva", "held in Vienna"
     return event[0] if not (names_a and names_b) or names_a & names_b else None
 
 
@@ -346,15 +351,26 @@ def event_of(tokens: list[Token], start: int, other: list[Token]) -> tuple[str, 
         if not content(t) or t[1] in _PLANNED:
             continue
         if t[1] in _EVENTS or t[1].endswith("ed"):
-            verb = verb or _EVENTS.get(t[1]) or _gerund(t[1])
-            if _EVENTS.get(t[1], t[2]) in shared:
-                return f"the date of the {_EVENTS.get(t[1]) or _gerund(t[1])}", n, verb
+            verb = verb or (t[1] != "held" and (_EVENTS.get(t[1]) or _gerund(t[1]))) or ""
+            if _EVENTS.get(t[1], t[2]) in shared and (event := _held(tokens, k, t, shared)):
+                return f"the date of the {event}", n, verb
         elif phrase is None and t[2] in shared:
             last = not content(after) or _EVENTS.get(after[1], after[2]) not in shared
             if last and (first := _phrase_start(tokens, n)) is not None:
                 words_ = " ".join(u[0] for u in tokens[first : n + 1])
                 phrase = f"the date of the {words_}", n
     return (*phrase, verb) if phrase else None
+
+
+def _held(tokens: list[Token], k: int, verb: Token, shared: set[str]) -> str:
+    """The event a shared ``verb`` before the token ``k`` names: for "held" the nearest
+    word in common in its clause ("elections were held"), else its gerund ("signing")."""
+    if verb[1] != "held":
+        return _EVENTS.get(verb[1]) or _gerund(verb[1])
+    near = [u for u in tokens[max(0, k - 12) : k] if u[5] == verb[5] and content(u)]
+    held = [u for u in near if u[2] in shared and u[1] not in _EVENTS and u[1][-2:] != "ed"]
+    plain = [u[1] for u in held if u[0].islower() or u is tokens[0]]  # not "Geneva"
+    return (plain or [u[1] for u in held] or [""])[-1]
 
 
 def _phrase_start(tokens: list[Token], n: int) -> int | None:

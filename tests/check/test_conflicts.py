@@ -192,6 +192,9 @@ DATES = [
     ("The regional summit is planned for the first week of June.",
      "The regional summit will take place in late July, diplomats said.",
      "the date of the regional summit", ("June", "July")),
+    ("Parliamentary elections in Georgia were last held in 2020.",
+     "Georgia last held parliamentary elections in 2016.",
+     "the date of the elections", ("2020", "2016")),
     ("Trading closed on 2 May.", "Trading ended on 4 May.", "the date of the close",
      ("2 May", "4 May")),
 ]  # fmt: skip
@@ -307,6 +310,8 @@ AGREEING = [
         "The port authority said on Friday that the ship had sailed.",
     ),
     ("The new tariffs were announced on 1 March.", "The new tariffs take effect on 1 July."),
+    ("Talks were held in Geneva on 3 May.", "Talks were held in Vienna on 5 May."),
+    ("The referendum will be held on 6 October.", "The vote was moved to 13 October."),
     ("", ""),
     ("No figures here at all.", "Nor any here."),
 ]
