@@ -20,9 +20,9 @@ common and the first word of each subject (after any verb) in the other sentence
 common where both name any ("confirmed" and "denied" may be two speakers'); not where each
 subject starts with a word the other sentence lacks ("wheat", "barley"). Dates that differ
 beside figures or claims that differ tell two times apart, and nothing conflicts ("exports
-rose in March", "exports fell in April"), as do ordinals ("the first line", "the second
-line"). A sentence is read once (cached), up to its first ``LONGEST`` characters and
-``MOST_FIGURES`` figures.
+rose in March", "exports fell in April"), as do ordinals and regions ("the first line", "the
+second line"; "in the north", "in the south"). A sentence is read once (cached), up to its
+first ``LONGEST`` characters and ``MOST_FIGURES`` figures.
 """
 
 from __future__ import annotations
@@ -127,8 +127,8 @@ def conflict(a: str, b: str) -> Conflict | None:
     """How ``a`` and ``b`` (two sentences close in meaning) conflict, or None where they
     agree or may speak of two things."""
     ra, rb = _read(a), _read(b)
-    if ra.ordinals and rb.ordinals and ra.ordinals != rb.ordinals:
-        return None  # "the first line", "the second line"
+    if ra.series and rb.series and ra.series != rb.series:
+        return None  # "the first line", "the second line"; "in the north", "in the south"
     dated = figures.apart(ra.dates, rb.dates)
     xy = figures.differing(ra.figures, ra.keys, rb.figures, rb.keys)
     found = Conflict("number", xy[0].label, (xy[0].text, xy[1].text)) if xy else None
@@ -155,7 +155,7 @@ class _Reading:
     def __init__(self, text: str) -> None:
         self.text, self.tokens = text, figures.read_tokens(text)
         lows = {t[1] for t in self.tokens}
-        self.ordinals = lows & figures.ORDINALS
+        self.series = lows & figures.SERIES
         #: Stems (classes for deaths and injuries) of the words, to tell what qualifies a figure.
         self.keys = {figures.CLASSES.get(t[2], t[2]) for t in self.tokens}
         self.dates, self.figures = figures.read_when(text, self.tokens, lows, MOST_FIGURES)

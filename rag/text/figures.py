@@ -92,8 +92,10 @@ CLASSES |= {stem(w): "the number of cases" for w in words("infected infections c
 #: figures of sentences that differ in them are not compared.
 _SCOPES = _stems("across nationwide countrywide worldwide globally nationally overall altogether")
 _PERIODS = _stems("before after since until ago earlier previously last")
-#: Words that tell one of a series from another ("the second line"), as in any kind of claim.
-ORDINALS = words("first second third fourth fifth sixth seventh eighth ninth tenth")
+#: Words that tell one of a series or a region from another ("the second line", "in the
+#: north"), as in any kind of claim.
+SERIES = words("""first second third fourth fifth sixth seventh eighth ninth tenth north south
+    east west northern southern eastern western""")
 #: Words beside a figure that do not say what it counts.
 _GENERIC_WORDS = """people person total number figure rose rise fell reached stood climbed
     jumped increased decreased grew dropped estimated least nearly almost around per cent

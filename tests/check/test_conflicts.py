@@ -311,6 +311,8 @@ AGREEING = [
     ),
     ("The new tariffs were announced on 1 March.", "The new tariffs take effect on 1 July."),
     ("Talks were held in Geneva on 3 May.", "Talks were held in Vienna on 5 May."),
+    ("The risk of flooding is low in the north.", "The risk of flooding is high in the south."),
+    ("The storm killed 4 people in the west.", "The storm killed 9 people in the east."),
     ("The referendum will be held on 6 October.", "The vote was moved to 13 October."),
     ("", ""),
     ("No figures here at all.", "Nor any here."),
