@@ -278,6 +278,7 @@ def _same_claim(ra: _Reading, i: int, rb: _Reading, j: int, spoken: bool) -> boo
     return lead_a in rb.keys and lead_b in ra.keys and len(words_a & words_b) >= 3
 
 
+@lru_cache(maxsize=8192)
 def _context(r: _Reading, i: int) -> tuple[set[str], set[str], tuple[str, bool] | None, str | None]:
     """Stems of the content words around token ``i`` (from its clause's start), those of
     the names, the subject's stem before it with whether it is a name, and the first word
