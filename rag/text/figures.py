@@ -52,14 +52,14 @@ _DATE = re.compile(
 )
 #: The groups of each way of writing a date: day, month, year, weekday (0: not given).
 _DATE_GROUPS = ((1, 2, 3, 0), (5, 4, 6, 0), (0, 7, 8, 0), (0, 9, 0, 0), (0, 0, 0, 10))
-YEAR = re.compile(r"1[89]\d\d|20\d\d")
+_YEAR = re.compile(r"1[89]\d\d|20\d\d")
 _COUNTED = re.compile(r"\s+(?!dollars|euros|pounds|roubles)(?:[a-z]{3,}s|people)\b")
 _UNITS = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
-NUMBER_WORDS = {
+_NUMBER_WORDS = {
     w: i for i, w in enumerate(f"{_UNITS} sixteen seventeen eighteen nineteen".split(), 2)
 }
-NUMBER_WORDS |= {w: i * 10 for i, w in enumerate(_TENS.split(), 2)}
+_NUMBER_WORDS |= {w: i * 10 for i, w in enumerate(_TENS.split(), 2)}
 #: Parts of a whole, as percentages ("half of", "a fifth of").
 _PARTS = {"half": 50.0, "third": 100 / 3, "quarter": 25.0, "fifth": 20.0, "tenth": 10.0}
 _SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "billion": 1e9, "bn": 1e9, "trillion": 1e12}
@@ -67,7 +67,7 @@ _FIGURE = re.compile(
     r"(?<![\w.,:/-])(?P<span>(?:between|from)\s+)?(?P<cur>[$€£])?"
     r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     rf"|(?P<word>(?:{_TENS.replace(' ', '|')})(?:-(?:one|{'|'.join(_UNITS.split()[:8])}))?"
-    rf"|{'|'.join(w for w in NUMBER_WORDS if w not in _TENS.split())})\b"
+    rf"|{'|'.join(w for w in _NUMBER_WORDS if w not in _TENS.split())})\b"
     r"|(?P<part>half|(?:a|one)\s+(?:third|quarter|fifth|tenth))(?=\s+of\s))"
     r"(?!\d|[:.,]\d|(?:st|nd|rd|th|s)\b|-(?!plus\b)[a-z])"
     rf"(?:\s?(?P<scale>{'|'.join(_SCALES)})\b|(?(cur)(?P<m>m)\b|(?!)))?"
@@ -102,7 +102,7 @@ _GENERIC_WORDS = """people person total number figure rose rise fell reached sto
     percent thousand million billion year years month week day last next dollars won received
     recorded reported posted got gained lost totalled amounted slowed eased accelerated
     quickened slipped edged dipped soared surged plunged stands"""
-GENERIC = {stem(w) for w in _GENERIC_WORDS.split()}
+_GENERIC = {stem(w) for w in _GENERIC_WORDS.split()}
 
 #: Verbs after a figure that begin what is said of it.
 _LINKS = words("""is are was were be been has have had will would remain remains stay stays
@@ -174,10 +174,10 @@ def read_when(
 ) -> tuple[list[Date], list[Figure]]:
     """The dates of ``text`` (of its ``tokens``, in lower case ``lows``), bare years last,
     and its first ``most`` figures."""
-    dates, spans = read_dates(text) if lows & CALENDAR else ([], [])
-    if not (any(map(str.isdigit, text)) or lows & (NUMBER_WORDS.keys() | _PARTS.keys())):
+    dates, spans = _read_dates(text) if lows & CALENDAR else ([], [])
+    if not (any(map(str.isdigit, text)) or lows & (_NUMBER_WORDS.keys() | _PARTS.keys())):
         return dates, []
-    figures, years = read_figures(text, tokens, spans, most)
+    figures, years = _read_figures(text, tokens, spans, most)
     return dates + years, figures
 
 
@@ -191,7 +191,7 @@ def apart(dates_a: list[Date], dates_b: list[Date]) -> bool:
     )
 
 
-def read_dates(text: str) -> tuple[list[Date], list[tuple[int, int]]]:
+def _read_dates(text: str) -> tuple[list[Date], list[tuple[int, int]]]:
     """The dates written in ``text`` other than bare years, and the spans they take."""
     dates, spans = list[Date](), []
     for m in _DATE.finditer(text):
@@ -206,7 +206,7 @@ def read_dates(text: str) -> tuple[list[Date], list[tuple[int, int]]]:
     return dates, spans
 
 
-def read_figures(
+def _read_figures(
     text: str, tokens: list[Token], spans: list[tuple[int, int]], most: int
 ) -> tuple[list[Figure], list[Date]]:
     """The first ``most`` figures of ``text`` outside the date ``spans``, and the bare years
@@ -216,7 +216,7 @@ def read_figures(
         bare = not (m["scale"] or m["pct"] or m["cur"] or _COUNTED.match(text, m.end()))
         if any(a <= m.start() < b for a, b in spans):
             continue
-        if bare and m["num"] and YEAR.fullmatch(m["num"]):
+        if bare and m["num"] and _YEAR.fullmatch(m["num"]):
             years.append(((None, None, int(m["num"]), None), m["num"], m.start()))
         elif figure := _figure(text, tokens, m, previous):
             joined = (m["span"] and not m["to"]) or text[previous : m.start()].strip() == "to"
@@ -235,7 +235,7 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
     number = (m["num"] or "").replace(",", "")
     spelled = (m["word"] or "").lower().split("-")  # "twenty-one"
     part = _PARTS[m["part"].split()[-1].lower()] if m["part"] else 0.0
-    value = scale * (float(number) if number else sum(NUMBER_WORDS.get(w, 1) for w in spelled))
+    value = scale * (float(number) if number else sum(_NUMBER_WORDS.get(w, 1) for w in spelled))
     value = part or value
     decimals = len(number.partition(".")[2])
     spread = 0.49 * 10**-decimals * scale if scale > 1 or m["pct"] or decimals else 0.0
@@ -251,12 +251,12 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
     if re.match(r"\s*(?:or more|\+|-plus)", text[m.end() :]):
         high = float("inf")
     clause = next((t[5] for t in tokens if t[3] >= m.start()), 0)
-    near = [t for t in tokens if t[5] == clause and t[1] not in NUMBER_WORDS]
+    near = [t for t in tokens if t[5] == clause and t[1] not in _NUMBER_WORDS]
     before = [t for t in near if previous <= t[3] and t[4] <= start and _counts(t)][:-5:-1]
     after = [t for t in near if t[3] >= m.end() and t[1] != ","][:3]
     side = [*itertools.takewhile(_joins, before)][::-1]
     side += itertools.takewhile(_joins, after)
-    side = [t for t in side if content(t) and t[2] not in GENERIC and t[1] not in CALENDAR]
+    side = [t for t in side if content(t) and t[2] not in _GENERIC and t[1] not in CALENDAR]
     keys = frozenset(CLASSES.get(t[2], t[2]) for t in side)
     qualifying = {t[3] for t in itertools.takewhile(_qualifies, after)}
     label = next((k for k in keys if k.startswith("the ")), "") or _label(side, after, start)
@@ -266,7 +266,7 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
                   frozenset(CLASSES.get(t[2], t[2]) for t in side
                             if t[3] > m.start() and t[3] not in qualifying and t[1] not in _LINKS),
                   CLASSES.get(counted[0], counted[0]) if counted else "",
-                  frozenset(t[0] for t in near if YEAR.fullmatch(t[0])),
+                  frozenset(t[0] for t in near if _YEAR.fullmatch(t[0])),
                   frozenset(t[2] for t in side if t[0][0].isupper() and t[1] not in CALENDAR),
                   text[start : m.end()].strip(), label)  # fmt: skip
 
@@ -316,8 +316,8 @@ def same_event(
     same verb nearest before each ("held" names none) and names in common near them where
     both name any, not each a name the other sentence lacks (its first word aside); None
     where there is none."""
-    event = event_of(tokens_a, dates_a[0][2], tokens_b)
-    if event is None or (other := event_of(tokens_b, dates_b[0][2], tokens_a)) is None:
+    event = _event_of(tokens_a, dates_a[0][2], tokens_b)
+    if event is None or (other := _event_of(tokens_b, dates_b[0][2], tokens_a)) is None:
         return None
     if event[2] != other[2]:
         return None  # "appointed in 2019", "resigned in 2023"; "announced", "take effect"
@@ -335,18 +335,18 @@ def _names(tokens: list[Token], n: int) -> set[str]:
             and t[1] not in CALENDAR and t is not tokens[n]}  # fmt: skip
 
 
-def event_of(tokens: list[Token], start: int, other: list[Token]) -> tuple[str, int, str] | None:
+def _event_of(tokens: list[Token], start: int, other: list[Token]) -> tuple[str, int, str] | None:
     """The event before the date at ``start`` that the sentence of the ``other`` tokens
     names too, as a point, from a verb ("the date of the signing") or else a noun phrase
     ("the date of the new EU sanctions"), its token, and the event of the verb nearest
     before the date, shared or not ("" where none; "scheduled" is none); None where there is
     none, or only a change that may recur ("rose")."""
     k = next((n for n, t in enumerate(tokens) if t[3] >= start), len(tokens))
-    shared = {_EVENTS.get(t[1], t[2]) for t in other if t[2] not in GENERIC}
+    shared = {_EVENTS.get(t[1], t[2]) for t in other if t[2] not in _GENERIC}
     verb, phrase = "", None
     for n in range(k - 1, max(-1, k - 13), -1):
         t, after = tokens[n], tokens[n + 1]
-        if t[1][0].isdigit() or t[1] in NUMBER_WORDS:
+        if t[1][0].isdigit() or t[1] in _NUMBER_WORDS:
             return None  # the date of a figure ("70 tonnes in 2022")
         if t[5] != tokens[k - 1][5]:
             break  # a date of what is said ("the ministry said on Monday")
