@@ -126,6 +126,7 @@ def test_exports_record_how_each_question_was_asked_and_leave_no_folders(
         "since": None,
         "until": None,
         "speakers": [],
+        "as_of": None,
     }
     assert dt.datetime.fromisoformat(data[1]["asked"]) >= dt.datetime.fromisoformat(
         data[0]["asked"]
