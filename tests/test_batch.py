@@ -48,9 +48,11 @@ def test_every_input_format_is_read(tmp_path: Path) -> None:
     parsed = read_questions(write(tmp_path / "q.csv", "\n".join(rows) + "\n"))
     assert parsed[0].filters.outlets == ("Alpha", "Beta") and parsed[0].k == 3
     assert parsed[0].question == "One, two?" and parsed[1].filters.since is None
-    lines = ['{"id": "x", "question": "Q?", "articles": ["a.md"]}', "{broken", '{"question": 1}']
-    x, broken, bare = read_questions(write(tmp_path / "q.jsonl", "\n".join(lines)))
+    lines = ['{"id": "x", "question": "Q?", "articles": ["a.md"], "as_of": "2025-03-04"}',
+             "{broken", '{"question": 1}', '{"question": "Now?", "as_of": "March 4"}']  # fmt: skip
+    x, broken, bare, late = read_questions(write(tmp_path / "q.jsonl", "\n".join(lines)))
     assert x.filters.articles == ("a.md",) and "not JSON" in broken.problem
+    assert x.filters.as_of == "2025-03-04" and "as_of 'March 4' is not a date" in late.problem
     assert bare.id == "line-3" and bare.question == "1"
     with pytest.raises(RagError, match=r"q\.docx: questions must be"):
         read_questions(write(tmp_path / "q.docx", "x"))

@@ -50,13 +50,13 @@ def checked_filters(
     as_of: str | None = None,
 ) -> Filters:
     """Filters from what a person gave, the dates checked; a bad date, or a range that ends
-    before it starts, is a RagError naming the option (``prefix`` + "since", "until" or
-    "as-of")."""
+    before it starts, is a RagError naming the option (``prefix`` + "since" or "until";
+    "--as-of" on the command line, else "as_of")."""
     first = iso_date(since or None, f"{prefix}since")
     last = iso_date(until or None, f"{prefix}until")
     if first and last and first > last:
         raise RagError(f"{prefix}since {first} is after {prefix}until {last}")
-    day = iso_date(as_of or None, f"{prefix}as-of")
+    day = iso_date(as_of or None, "--as-of" if prefix == "--" else "as_of")
     return Filters(tuple(outlets), tuple(articles), first, last, tuple(speakers), day)
 
 
