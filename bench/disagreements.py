@@ -1,7 +1,7 @@
 """Conflicts between two sentences on one point, measured on the hand-written pairs of
 ``bench/disagreements/pairs.jsonl``: the project's detector beside a number-mismatch rule.
 
-Usage: python bench/disagreements.py [--pairs PATH] [--split tune|heldout|all]
+Usage: python bench/disagreements.py [--pairs PATH] [--split tune|heldout|fresh|all]
        [--repeats 3] [--peer-only] [--misses] [--json]
 
 ``project`` is ``rag.text.conflicts.conflict(a, b)``: a pair counts as flagged when it
@@ -17,8 +17,9 @@ and among the true positives how often the flagged ``kind`` is the labelled one;
 alarms per category of the pairs that do not conflict. ``conflict`` is timed per pair (the
 mean over ``--repeats`` calls, after one untimed warm-up call), reported as the mean over
 pairs in µs. The misses (missed conflicts and false alarms) are printed with both sentences;
-``--misses`` (or ``--peer-only``) prints the peer's too. The held-out third
-(``--split heldout``) is the figure to report for a detector tuned on the rest.
+``--misses`` (or ``--peer-only``) prints the peer's too. The fresh set
+(``--pairs bench/disagreements/fresh.jsonl``), written after the detector was tuned on
+both splits of ``pairs.jsonl``, is the figure to report.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ _NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 Found = tuple[str, str] | None
 
 
+#: The splits a pair may belong to: tuned on, held out, and written after the tuning
+#: (``bench/disagreements/fresh.jsonl``) by someone who had not read the detector.
+SPLITS = ("tune", "heldout", "fresh")
+
+
 def read_pairs(path: Path, split: str) -> list[dict[str, Any]]:
     """The labelled pairs of ``split`` ("all" for every one); a malformed line stops the run."""
     pairs = []
@@ -51,10 +57,7 @@ def read_pairs(path: Path, split: str) -> list[dict[str, Any]]:
             row = json.loads(line)
             if not isinstance(row["a"], str) or not isinstance(row["b"], str):
                 raise ValueError("a and b must be strings")
-            if row["conflict"] != (row["kind"] in KINDS) or row["split"] not in (
-                "tune",
-                "heldout",
-            ):
+            if row["conflict"] != (row["kind"] in KINDS) or row["split"] not in SPLITS:
                 raise ValueError("conflict, kind and split do not agree")
         except (ValueError, KeyError, TypeError) as exc:
             raise SystemExit(f"{path}:{n}: unreadable pair ({exc!r})") from None
@@ -205,7 +208,7 @@ def show(results: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=Path, default=PAIRS)
-    parser.add_argument("--split", choices=("tune", "heldout", "all"), default="all")
+    parser.add_argument("--split", choices=(*SPLITS, "all"), default="all")
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per pair")
     parser.add_argument("--peer-only", action="store_true", help="score the peer alone")
     parser.add_argument("--misses", action="store_true", help="print the peer's misses too")
