@@ -63,8 +63,8 @@ bench: install
 	$(BIN)/python bench/attribution.py --repeats 3
 	$(BIN)/python bench/attribution.py --no-ingest --labels bench/attribution/heldout.jsonl
 	$(BIN)/python bench/injections.py --policy
-	$(BIN)/python bench/disagreements.py --split heldout
-	$(BIN)/python bench/disagreements.py --split tune
+	$(BIN)/python bench/disagreements.py --pairs bench/disagreements/fresh.jsonl
+	$(BIN)/python bench/disagreements.py
 	$(BIN)/python bench/dates.py
 	$(BIN)/python bench/question_time.py
 	$(BIN)/python bench/disagreement_cost.py
