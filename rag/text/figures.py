@@ -5,14 +5,16 @@ A figure is read with its scale ("1.2 billion", "$412m"), in words ("fifteen",
 20"), an approximation ("about 3,000": a tenth either way), as a range ("10-15") or rounded
 ("81%" is 80.5 to 81.5); a tally ("52-48"), a part ("164 of 171") or a decade ("the 1960s")
 is none, and a bare year is a date. What it counts is read from the content words beside
-it in its clause (an aside ", including two children," does not end one), or from the
+it in its clause (an aside ", including two children," does not end one) and, after a verb,
+the noun phrase opening it ("the death toll from the flood has risen to 19"), or from the
 figure before it ("rose to 19 from 15", "rose 8% to $2.1 billion"): a class ("killed",
 "dead": the death toll; "injured"; "infected"), a counted noun ("50 goals"), the words after
 it that qualify it up to a verb ("90% effective against severe disease", not "remain
-trapped"), what is said of it after that, the years and names. Two figures are of one
-quantity where those agree, and a percentage is compared only with one; sentences that
-differ in a scope ("across the country") or a period ("last week", "before the outage")
-have none in common.
+trapped"; any, after one counted noun), what is said of it after that, the years, and the
+names and first word of that noun phrase, of which neither may lack all the other's. Two
+figures are of one quantity where those agree, and a percentage is compared only with one;
+sentences that differ in a scope ("across the country"), or that both give a period and
+differ in it ("last week", "before the outage"), have none in common.
 
 A date is a day, a month, a year and a weekday, each where given ("4 March 2024", "March
 2024", "in March", "Tuesday").
@@ -47,7 +49,7 @@ _M = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = re.compile(
     rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_M}(?:,?\s+(\d{{4}}))?\b"
     rf"|\b{_M}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?|\b{_M}\s+(\d{{4}})\b"
-    rf"|\b(?:in|on|of|by|since|until|during|early|late|mid-?)\s+{_M}\b(?!\s+\d)"
+    rf"|\b(?:(?:in|on|of|by|since|until|during|early|late)\s+|mid-?\s*){_M}\b(?!\s+\d)"
     r"|\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*day\b"
 )
 #: The groups of each way of writing a date: day, month, year, weekday (0: not given).
@@ -101,13 +103,11 @@ _GENERIC_WORDS = """people person total number figure rose rise fell reached sto
     jumped increased decreased grew dropped estimated least nearly almost around per cent
     percent thousand million billion year years month week day last next dollars won received
     recorded reported posted got gained lost totalled amounted slowed eased accelerated
-    quickened slipped edged dipped soared surged plunged stands"""
+    quickened slipped edged dipped soared surged plunged stands came risen fallen"""
 _GENERIC = {stem(w) for w in _GENERIC_WORDS.split()}
-
 #: Verbs after a figure that begin what is said of it.
 _LINKS = words("""is are was were be been has have had will would remain remains stay stays
     still""")
-
 #: Past tenses as the event they name, where one does not end in -ed or two name one event.
 _EVENTS = {"met": "meeting", "began": "start", "started": "start", "commenced": "start",
            "ended": "close", "closed": "close", "finished": "close", "concluded": "close",
@@ -145,6 +145,7 @@ class Figure:
     unit: str
     #: The years in its clause, which qualify it ("revenue in 2023").
     years: frozenset[str]
+    #: Stems of the names beside it and of its subject's first word ("the incumbent won").
     names: frozenset[str]
     text: str
     #: The quantity, as a point ("the death toll", "the number of troops", "the revenue").
@@ -252,14 +253,18 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
         high = float("inf")
     clause = next((t[5] for t in tokens if t[3] >= m.start()), 0)
     near = [t for t in tokens if t[5] == clause and t[1] not in _NUMBER_WORDS]
-    before = [t for t in near if previous <= t[3] and t[4] <= start and _counts(t)][:-5:-1]
+    before = [t for t in near if previous <= t[3] and t[4] <= start]
+    before = [t for t in before if content(t) or not _joins(t)][:-5:-1]  # up to what ends them
     after = [t for t in near if t[3] >= m.end() and t[1] != ","][:3]
     side = [*itertools.takewhile(_joins, before)][::-1]
     side += itertools.takewhile(_joins, after)
     side = [t for t in side if content(t) and t[2] not in _GENERIC and t[1] not in CALENDAR]
-    keys = frozenset(CLASSES.get(t[2], t[2]) for t in side)
+    opening = near[bool(near) and near[0][1] in _DETERMINERS :]
+    verb = before and not _names_it(before[0])  # after a verb, its subject ("the toll has risen")
+    subject = [*itertools.takewhile(_names_it, opening)] if verb else []
+    keys = frozenset(CLASSES.get(t[2], t[2]) for t in side + subject)
     qualifying = {t[3] for t in itertools.takewhile(_qualifies, after)}
-    label = next((k for k in keys if k.startswith("the ")), "") or _label(side, after, start)
+    label = next((k for k in keys if k[:4] == "the "), "") or _label(side, after, start, subject)
     counted = [t[2] for t in after[:1] if _COUNTED.match(" " + t[1]) and t[1] != "people"]
     return Figure(low, high, bool(m["pct"] or part), m["cur"] or "", keys,
                   frozenset(CLASSES.get(t[2], t[2]) for t in side if t[3] in qualifying),
@@ -267,7 +272,8 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
                             if t[3] > m.start() and t[3] not in qualifying and t[1] not in _LINKS),
                   CLASSES.get(counted[0], counted[0]) if counted else "",
                   frozenset(t[0] for t in near if _YEAR.fullmatch(t[0])),
-                  frozenset(t[2] for t in side if t[0][0].isupper() and t[1] not in CALENDAR),
+                  frozenset(t[2] for t in side if t[0][0].isupper() and t[1] not in CALENDAR)
+                  | {CLASSES.get(t[2], t[2]) for t in subject[:1]},
                   text[start : m.end()].strip(), label)  # fmt: skip
 
 
@@ -277,8 +283,8 @@ def differing(
     """Two figures for one quantity that no reading fits, one of ``xs`` and one of ``ys``
     (of sentences whose stems are ``keys_x`` and ``keys_y``), where neither sentence has a
     figure for it that fits the other's (an update given beside the first figure)."""
-
-    if keys_x & _SCOPES != keys_y & _SCOPES or keys_x & _PERIODS != keys_y & _PERIODS:
+    periods = keys_x & _PERIODS, keys_y & _PERIODS
+    if keys_x & _SCOPES != keys_y & _SCOPES or (all(periods) and periods[0] != periods[1]):
         return None
 
     def same(x: Figure, y: Figure) -> bool:
@@ -287,17 +293,14 @@ def differing(
             return False  # the dead and the injured
         if x.percent != y.percent or (x.currency and y.currency and x.currency != y.currency):
             return False
-        if not x.keys & y.keys or (x.names and y.names and not x.names & y.names):
-            return False
-        if x.names - keys_y and y.names - keys_x:
+        if not x.keys & y.keys or (x.names - keys_y and y.names - keys_x):
             return False  # exports to China, exports to the EU
         if x.said and y.said and not (x.said & keys_y or y.said & keys_x):
             return False  # climbers rescued, climbers missing
         if x.unit and y.unit and x.unit != y.unit:
             return False
-        if not (x.years <= keys_y and y.years <= keys_x):
-            return False
-        return x.after <= keys_y and y.after <= keys_x
+        years = x.years <= keys_y and y.years <= keys_x  # after one counted noun, any words
+        return years and (x.unit == y.unit != "" or (x.after <= keys_y and y.after <= keys_x))
 
     for x in xs:
         for y in ys:
@@ -311,15 +314,12 @@ def differing(
 def same_event(
     tokens_a: list[Token], dates_a: list[Date], tokens_b: list[Token], dates_b: list[Date]
 ) -> str | None:
-    """The point of two sentences' first dates where they are of one event ("the date of
-    the signing"): the event before each date that the other sentence names too, with the
-    same verb nearest before each ("held" names none) and names in common near them where
-    both name any, not each a name the other sentence lacks (its first word aside); None
-    where there is none."""
+    """The point of two sentences' first dates where they are of one event ("the date of the
+    signing"), named before each, with the same verb nearest before ("held" names none) and
+    names near them in common where both name any, not each one the other lacks; else None."""
     event = _event_of(tokens_a, dates_a[0][2], tokens_b)
-    if event is None or (other := _event_of(tokens_b, dates_b[0][2], tokens_a)) is None:
-        return None
-    if event[2] != other[2]:
+    other = _event_of(tokens_b, dates_b[0][2], tokens_a) if event else None
+    if event is None or other is None or event[2] != other[2]:
         return None  # "appointed in 2019", "resigned in 2023"; "announced", "take effect"
     names_a, names_b = _names(tokens_a, event[1]), _names(tokens_b, other[1])
     only_a = names_a - {t[2] for t in tokens_b} - {tokens_a[0][2]}  # not "Construction"
@@ -395,22 +395,23 @@ def _fits(x: Figure, y: Figure) -> bool:
     return x.low <= y.high and y.low <= x.high
 
 
-def _label(side: list[Token], after: list[Token], start: int) -> str:
-    """What a figure starting at ``start`` counts, from the words beside it: a counted noun
-    after it ("the number of people evacuated"), a share ("the share of the vote"), else the
-    nearest word ("the revenue")."""
+def _label(side: list[Token], after: list[Token], start: int, subject: list[Token]) -> str:
+    """What a figure starting at ``start`` counts: a counted noun after it ("the number of
+    people evacuated"), a share ("the share of the vote"), the ``subject`` of the verb before
+    it ("the net profit"), else the nearest word beside it ("the revenue")."""
     if after[:1] and after[0][1] == "of" and after[-1] in side:
         return "the share " + " ".join(t[1] for t in after)
     if after and _COUNTED.match(" " + after[0][1]):
         verb = next((f" {t[1]}" for t in side if t[1].endswith("ed")), "")
         return f"the number of {after[0][1]}{verb}"
+    if subject:
+        return "the " + " ".join(t[0] if t[3] else t[1] for t in subject)
     return f"the {([t for t in side if t[4] <= start] or side)[-1][1]}" if side else ""
 
 
-def _counts(token: Token) -> bool:
-    """Whether a token before a figure counts among the words that may say what it counts:
-    a content word, or one that ends them."""
-    return content(token) or not _joins(token)
+def _names_it(token: Token) -> bool:
+    """Whether a token may name what a figure counts: a content word, not a verb."""
+    return content(token) and token[2] not in _GENERIC and not token[1].endswith("ed")
 
 
 def _qualifies(token: Token) -> bool:
