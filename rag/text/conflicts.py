@@ -7,12 +7,12 @@
   where the verbs before the dates name two events ("appointed", "resigned"), nor for a
   date of what is said ("said on Monday") or of a figure ("70 tonnes in 2022").
 - ``negation``: one negates or reverses what the other says of the same thing ("did not
-  attend", "attended"; "no one was hurt", "were hurt"; "neither free", "free"; "denied",
+  attend", "attended"; "failed to agree", "agreed"; "no one was hurt", "were hurt"; "denied",
   "confirmed"; "rose", "fell"; "unchanged", "cut"; "broke down", "succeeded"); a sentence
   that negates anything does not assert what the other negates.
 - ``assessment``: opposite judgements ("lacks the instruments to", "is capable of";
-  "unlikely", "likely"; "a victory", "a defeat"; "overvalued", "undervalued"; "will not",
-  "will").
+  "unlikely", "likely"; "a victory", "a defeat"; "overvalued", "undervalued"; "good", "bad";
+  "unrealistic", "realistic"; "will not", "will").
 
 Of the same thing: the same subject and a word in common beyond it, or two words in common
 and subjects that are names (which vary: "Moscow", "Russia") or not given, or three words in
@@ -47,7 +47,7 @@ _NOT_NEGATED = words("""only just until least doubt matter one less more say sai
 _ADVERBS = words("yet ever even always necessarily also fully longer still")
 _COPULAS = words("remains remain stays stay seems seem appears appear looks becomes become became")
 #: Words between a negation and the word it negates ("has not yet been approved").
-_SKIPPED = (_LEADING | _ADVERBS | words("being very so too")) - _NOT_NEGATED
+_SKIPPED = (_LEADING | _ADVERBS | words("being very so too to")) - _NOT_NEGATED
 _RISE = """rose rise rises risen rising increased increase grew grow growing expanded raised
     raise surged soared jumped climbed accelerated"""
 _FALL = """fell fall falls fallen falling decreased decrease declined dropped shrank contracted
@@ -78,6 +78,7 @@ _OPPOSITES = (
     ("strong", "assessment", "strong stronger strengthened strengthen strengthens strength",
      "weak weaker weakened weaken weakens weakness"),
     ("positive", "assessment", "positive optimistic", "negative pessimistic"),
+    ("good", "assessment", "good better", "bad worse"),
     ("high", "assessment", "high", "low"),
     ("productive", "assessment", "productive constructive fruitful", "unproductive fruitless"),
     ("bright", "assessment", "bright rosy", "bleak gloomy grim"),
@@ -92,15 +93,14 @@ for concept, kind, *sides in _OPPOSITES:
     for sign, said in zip((1, -1), sides, strict=True):
         for word in said.split():
             _LEXICON.setdefault(word.replace("_", " "), []).append((concept, kind, sign))
-#: First words of the two-word entries.
-_PAIRED = {w.split()[0] for w in _LEXICON if " " in w}
+_PAIRED = {w.split()[0] for w in _LEXICON if " " in w}  # the first words of two-word ones
 #: Words that a negation before them does not deny as such.
 _UNNEGATED = _LEXICON.keys() | _NOT_NEGATED | STOPWORDS
 #: Words that do not make two clauses about the same thing.
 _UNSHARED = _AUXILIARY | _LEXICON.keys() | figures.CALENDAR | _ADVERBS | _COPULAS
 #: A word that a prefix negates ("unsuccessful", "illegal", "ineffective").
 _PREFIXED = re.compile(
-    r"un(\w{3,}(?:ful|able|ible|ive|al|ent|ant|ed|ar|ous))|i[nmlr](\w{3,}(?:ible|ive|al|ent|ate))"
+    r"un(\w{3,}(?:ful|able|ible|ive|al|ent|ant|ed|ar|ous|ic))|i[nmlr](\w{3,}(?:ible|ive|al|ent|ate))"
 )
 #: Words opposed only where said of something ("the risk is low", not "low prices" or
 #: "markets closed"), and the words before them that say so.
@@ -175,7 +175,11 @@ class _Reading:
                 end = i + (said in _LEXICON and said != low)
                 for concept, kind, sign in _LEXICON[said if end > i else low]:
                     sign = -sign if negated else sign
-                    self.polar.append((concept, kind, sign, i, self.phrase(i, end)))
+                    start = negation if negated else i  # "did not approve", "failed to agree"
+                    self.polar.append((concept, kind, sign, i, self.phrase(start, end)))
+                to = self.text.startswith(" to ", self.tokens[end][4])  # "failed to agree"
+                if to and (sign, kind) == (-1, "negation"):
+                    self._negation(negation := end)
             elif low in _NEG or low.endswith("n't"):
                 negation = i
                 self._negation(i)
