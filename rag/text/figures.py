@@ -5,8 +5,8 @@ A figure is read with its scale ("1.2 billion", "$412m"), in words ("fifteen",
 20"), an approximation ("about 3,000": a tenth either way), as a range ("10-15") or rounded
 ("81%" is 80.5 to 81.5); a tally ("52-48"), a part ("164 of 171") or a decade ("the 1960s")
 is none, and a bare year is a date. What it counts is read from the content words beside
-it in its clause (an aside ", including two children," does not end one) and, after a verb,
-the noun phrase opening it ("the death toll from the flood has risen to 19"), or from the
+it in its clause (an aside ", including two children," does not end one) and, after a verb
+of level, the noun phrase opening it ("the death toll from the flood has risen to 19"), or the
 figure before it ("rose to 19 from 15", "rose 8% to $2.1 billion"): a class ("killed",
 "dead": the death toll; "injured"; "infected"), a counted noun ("50 goals"), the words after
 it that qualify it up to a verb ("90% effective against severe disease", not "remain
@@ -260,8 +260,8 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
     side += itertools.takewhile(_joins, after)
     side = [t for t in side if content(t) and t[2] not in _GENERIC and t[1] not in CALENDAR]
     opening = near[bool(near) and near[0][1] in _DETERMINERS :]
-    verb = before and not _names_it(before[0])  # after a verb, its subject ("the toll has risen")
-    subject = [*itertools.takewhile(_names_it, opening)] if verb else []
+    level = before and before[0][2] in _GENERIC  # "the toll has risen to", "profit came in at"
+    subject = [*itertools.takewhile(_names_it, opening)] if level else []
     keys = frozenset(CLASSES.get(t[2], t[2]) for t in side + subject)
     qualifying = {t[3] for t in itertools.takewhile(_qualifies, after)}
     label = next((k for k in keys if k[:4] == "the "), "") or _label(side, after, start, subject)
@@ -396,16 +396,16 @@ def _fits(x: Figure, y: Figure) -> bool:
 
 
 def _label(side: list[Token], after: list[Token], start: int, subject: list[Token]) -> str:
-    """What a figure starting at ``start`` counts: a counted noun after it ("the number of
-    people evacuated"), a share ("the share of the vote"), the ``subject`` of the verb before
-    it ("the net profit"), else the nearest word beside it ("the revenue")."""
+    """What a figure starting at ``start`` counts: a share ("the share of the vote"), the
+    ``subject`` of a verb of level before it ("the net profit"), a counted noun after it ("the
+    number of people evacuated"), else the nearest word beside it ("the revenue")."""
     if after[:1] and after[0][1] == "of" and after[-1] in side:
         return "the share " + " ".join(t[1] for t in after)
+    if subject:  # not a possessive ("the grain harvest")
+        return "the " + " ".join(t[0] if t[3] else t[1] for t in subject if "'" not in t[1])
     if after and _COUNTED.match(" " + after[0][1]):
         verb = next((f" {t[1]}" for t in side if t[1].endswith("ed")), "")
         return f"the number of {after[0][1]}{verb}"
-    if subject:
-        return "the " + " ".join(t[0] if t[3] else t[1] for t in subject)
     return f"the {([t for t in side if t[4] <= start] or side)[-1][1]}" if side else ""
 
 
