@@ -313,11 +313,10 @@ def _whether(r: _Reading, i: int, spoken: bool) -> str:
     if spoken and i + 2 < len(tokens):
         i, back = i + 1 + (tokens[i + 1][1] == "that"), 0
     start, end, clause = i, i, tokens[i][5]
-    while (
-        start > 0
-        and tokens[start - 1][5] == clause
-        and (i - start < back or tokens[start - 1][1] in _ARTICLES)
-    ):
+    while start > 0 and tokens[start - 1][5] == clause:  # "the merger of the two firms is"
+        before, first = tokens[start - 1][1], tokens[start][1]
+        if i - start >= back and before not in _ARTICLES and "of" not in (before, first):
+            break
         start -= 1
     while end + 1 < len(tokens) and end - i < 6 and tokens[end + 1][5] == clause:
         if tokens[end + 1][1] in ("and", "or"):

@@ -356,7 +356,7 @@ def _event_of(tokens: list[Token], start: int, other: list[Token]) -> tuple[str,
             verb = verb or (t[1] != "held" and (_EVENTS.get(t[1]) or _gerund(t[1]))) or ""
             if _EVENTS.get(t[1], t[2]) in shared and (event := _held(tokens, k, t, shared)):
                 return f"the date of the {event}", n, verb
-        elif phrase is None and t[2] in shared:
+        elif t[2] in shared:  # the earliest, the subject ("the outbreak in the delta")
             last = not content(after) or _EVENTS.get(after[1], after[2]) not in shared
             if last and (first := _phrase_start(tokens, n)) is not None:
                 words_ = " ".join(u[0] for u in tokens[first : n + 1])

@@ -318,7 +318,39 @@ AGREEING = [
     ("No figures here at all.", "Nor any here."),
 ]
 
+#: Verbs of level or change, which a figure's point is never named by.
+LEVEL_VERBS = {"risen", "rose", "stands", "stood", "reached", "came", "fell", "fallen", "grew"}
 SEED = ("lacks the technical and political instruments", "capable of interfering in Kazakhstan")
+
+#: Conflicts of each kind with the point shown after "Sources disagree on ": what the figures
+#: measure (the subject of a verb of level, not the verb), the event dated, or "whether" and
+#: the claim disputed.
+POINTS = [
+    ("The death toll from the flood in the Eastland valley has risen to 15, officials said.",
+     "The death toll from the flood in the Eastland valley stands at 19, according to the police.",
+     "number", "the death toll"),
+    ("Net profit for 2024 came in at $389 million, the company said.",
+     "The company reported net profit of $412 million for 2024.", "number", "the net profit"),
+    ("Kazakhstan's grain harvest has reached 22 million tonnes.",
+     "The grain harvest in Kazakhstan stood at 17 million tonnes.", "number", "the grain harvest"),
+    ("About 3,000 residents were evacuated from Atyrau.",
+     "Nearly 5,000 residents were evacuated from Atyrau.",
+     "number", "the number of residents evacuated"),
+    ("The cholera outbreak in the delta was first reported in mid-July.",
+     "The cholera outbreak in the delta was first reported in August.",
+     "date", "the date of the cholera outbreak"),
+    ("Kyrgyzstan and Tajikistan agreed to reopen the Batken border crossing.",
+     "Kyrgyzstan and Tajikistan failed to agree on reopening the Batken border crossing.",
+     "negation", "whether Kyrgyzstan and Tajikistan agreed to reopen the Batken border crossing"),
+    ("The ministry refused to publish the audit.", "The ministry published the audit on Monday.",
+     "negation", "whether the ministry published the audit on Monday"),
+    ("The draft budget is realistic, economists said.",
+     "The draft budget is unrealistic, economists warned.",
+     "assessment", "whether the draft budget is realistic"),
+    ("The merger of the two telecom operators is good news for consumers, the regulator said.",
+     "Consumer groups said the merger of the two telecom operators is bad news for consumers.",
+     "assessment", "whether the merger of the two telecom operators is good news for consumers"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("a", "b", "kind", "point", "values"), CONFLICTS)
@@ -326,6 +358,23 @@ def test_each_kind_is_found_with_its_point_and_values(
     a: str, b: str, kind: str, point: str, values: tuple[str, str]
 ) -> None:
     assert conflict(a, b) == Conflict(kind, point, values)
+
+
+@pytest.mark.parametrize(("a", "b", "kind", "point"), POINTS)
+def test_the_point_reads_as_what_the_sources_disagree_on(
+    a: str, b: str, kind: str, point: str
+) -> None:
+    found = conflict(a, b)
+    assert found is not None and (found.kind, found.point) == (kind, point)
+
+
+@pytest.mark.parametrize(("a", "b"), [(a, b) for a, b, *_ in CONFLICTS + POINTS])
+def test_a_point_is_a_noun_phrase_or_a_whether_clause_never_a_verb(a: str, b: str) -> None:
+    found = conflict(a, b)
+    assert found is not None
+    first, second = [*found.point.split(), ""][:2]
+    assert first in ("the", "whether") and second
+    assert first == "whether" or second not in LEVEL_VERBS
 
 
 @pytest.mark.parametrize(("a", "b", "kind", "values"), OPPOSED)
