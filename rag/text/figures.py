@@ -10,8 +10,8 @@ of level, the noun phrase opening it ("the death toll from the flood has risen t
 figure before it ("rose to 19 from 15", "rose 8% to $2.1 billion"): a class ("killed",
 "dead": the death toll; "injured"; "infected"), a counted noun ("50 goals"), the words after
 it that qualify it up to a verb ("90% effective against severe disease", not "remain
-trapped"; any, after one counted noun), what is said of it after that, the years, and the
-names and first word of that noun phrase, of which neither may lack all the other's. Two
+trapped", "7 nations took part"), what is said of it after that, the years, and the names
+and first word of that noun phrase, of which neither may lack all the other's. Two
 figures are of one quantity where those agree, and a percentage is compared only with one;
 sentences that differ in a scope ("across the country"), or that both give a period and
 differ in it ("last week", "before the outage"), have none in common.
@@ -260,12 +260,14 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
     side += itertools.takewhile(_joins, after)
     side = [t for t in side if content(t) and t[2] not in _GENERIC and t[1] not in CALENDAR]
     opening = near[bool(near) and near[0][1] in _DETERMINERS :]
-    level = before and before[0][2] in _GENERIC  # "the toll has risen to", "profit came in at"
-    subject = [*itertools.takewhile(_names_it, opening)] if level else []
+    verb = before and not _names_it(before[0])  # its subject ("the toll has risen to")
+    subject = [*itertools.takewhile(_names_it, opening)] if verb else []
     keys = frozenset(CLASSES.get(t[2], t[2]) for t in side + subject)
-    qualifying = {t[3] for t in itertools.takewhile(_qualifies, after)}
-    label = next((k for k in keys if k[:4] == "the "), "") or _label(side, after, start, subject)
     counted = [t[2] for t in after[:1] if _COUNTED.match(" " + t[1]) and t[1] != "people"]
+    plain = after[: 1 if counted and after[1:] and content(after[1]) else 3]  # "7 nations took"
+    qualifying = {t[3] for t in itertools.takewhile(_qualifies, plain)}
+    level = subject if before and before[0][2] in _GENERIC else []  # "profit came in at"
+    label = next((k for k in keys if k[:4] == "the "), "") or _label(side, after, start, level)
     return Figure(low, high, bool(m["pct"] or part), m["cur"] or "", keys,
                   frozenset(CLASSES.get(t[2], t[2]) for t in side if t[3] in qualifying),
                   frozenset(CLASSES.get(t[2], t[2]) for t in side
@@ -299,8 +301,7 @@ def differing(
             return False  # climbers rescued, climbers missing
         if x.unit and y.unit and x.unit != y.unit:
             return False
-        years = x.years <= keys_y and y.years <= keys_x  # after one counted noun, any words
-        return years and (x.unit == y.unit != "" or (x.after <= keys_y and y.after <= keys_x))
+        return x.years <= keys_y and y.years <= keys_x and x.after <= keys_y and y.after <= keys_x
 
     for x in xs:
         for y in ys:
@@ -336,11 +337,10 @@ def _names(tokens: list[Token], n: int) -> set[str]:
 
 
 def _event_of(tokens: list[Token], start: int, other: list[Token]) -> tuple[str, int, str] | None:
-    """The event before the date at ``start`` that the sentence of the ``other`` tokens
-    names too, as a point, from a verb ("the date of the signing") or else a noun phrase
-    ("the date of the new EU sanctions"), its token, and the event of the verb nearest
-    before the date, shared or not ("" where none; "scheduled" is none); None where there is
-    none, or only a change that may recur ("rose")."""
+    """The event before the date at ``start`` that the ``other`` tokens name too, as a point
+    from a verb ("the date of the signing") or else the earliest noun phrase ("the date of
+    the new EU sanctions"), its token, and the event of the verb nearest before the date ("",
+    none; "scheduled" is none); None where there is none or only a change that may recur."""
     k = next((n for n, t in enumerate(tokens) if t[3] >= start), len(tokens))
     shared = {_EVENTS.get(t[1], t[2]) for t in other if t[2] not in _GENERIC}
     verb, phrase = "", None
