@@ -4,14 +4,14 @@ A figure is read with its scale ("1.2 billion", "$412m"), in words ("fifteen",
 "twenty-one"; "half of", "a fifth of" as percentages), with a bound ("at least 15", "up to
 20"), an approximation ("about 3,000": a tenth either way), as a range ("10-15") or rounded
 ("81%" is 80.5 to 81.5); a tally ("52-48"), a part ("164 of 171") or a decade ("the 1960s")
-is none, and a bare year is a date. What it counts is read from the content words beside
-it in its clause (an aside ", including two children," does not end one) and, after a verb
-of level, the noun phrase opening it ("the death toll from the flood has risen to 19"), or the
-figure before it ("rose to 19 from 15", "rose 8% to $2.1 billion"): a class ("killed",
-"dead": the death toll; "injured"; "infected"), a counted noun ("50 goals"), the words after
-it that qualify it up to a verb ("90% effective against severe disease", not "remain
-trapped", "7 nations took part"), what is said of it after that, the years, and the names
-and first word of that noun phrase, of which neither may lack all the other's. Two
+is none, and a bare year is a date. What it counts is read from the content words beside it
+in its clause (an aside ", including two children," does not end one) and, after a verb, the
+noun phrase opening it ("the death toll from the flood has risen to 19", its name after a
+verb of level), or the figure before it ("rose to 19 from 15", "rose 8% to $2.1 billion"): a
+class ("killed", "dead": the death toll; "injured"; "infected"), a counted noun ("50
+goals"), the words after it that qualify it up to a verb ("90% effective against severe
+disease", not "remain trapped", "7 nations took part"), what is said of it after that, the
+years, and the names and that first word (not each lacking in the other sentence). Two
 figures are of one quantity where those agree, and a percentage is compared only with one;
 sentences that differ in a scope ("across the country"), or that both give a period and
 differ in it ("last week", "before the outage"), have none in common.
