@@ -104,6 +104,13 @@ CONFLICTS = [
 
 #: Opposed words, phrases and negations of news English, found whatever the point's wording.
 OPPOSED = [
+    ("The two sides failed to agree on a ceasefire.", "The two sides agreed on a ceasefire.",
+     "negation", ("failed to agree", "agreed")),
+    ("The court refused to review the appeal of the miners.",
+     "The court reviewed the appeal of the miners on Monday.", "negation",
+     ("refused to review", "reviewed")),
+    ("Analysts called the growth forecast realistic.", "The growth forecast is unrealistic.",
+     "assessment", ("realistic", "is unrealistic")),
     ("Monitors called the referendum free and fair.",
      "Monitors said the referendum was neither free nor fair.",
      "negation", ("free", "was neither free")),
@@ -157,6 +164,14 @@ OPPOSED = [
 
 #: Figures read past a verb after them, an aside, the words of a change, a written number.
 FIGURES = [
+    # A period or qualifier given in one sentence only does not make two quantities.
+    ("About 2,000 people fled their homes as the river burst its banks.",
+     "Nearly 4,500 people fled their homes after the river rose.", ("About 2,000", "Nearly 4,500")),
+    ("The talks in Baku involved envoys from six countries.",
+     "Envoys from nine countries took part in the talks in Baku.", ("six", "nine")),
+    ("Net profit came in at $210 million for 2023.",
+     "The group reported net profit of $260 million for 2023, up from a year earlier.",
+     ("$210 million", "$260 million")),
     ("The strike on the depot in Lviv killed 4 people, including a child.",
      "Nine people, including a child, were killed when the depot in Lviv was hit.",
      ("4", "Nine")),
@@ -200,6 +215,14 @@ DATES = [
 ]  # fmt: skip
 
 AGREEING = [
+    # Figures of two subjects, of one qualified in one sentence only.
+    ("The opposition candidate won 38% of the vote.", "The incumbent won 54% of the vote."),
+    (
+        "The mayor was sentenced to eight years in prison.",
+        "His deputy was sentenced to five years.",
+    ),
+    ("The vaccine is 95% effective.", "The vaccine is 90% effective against severe disease."),
+    ("Negotiators failed to agree on a date.", "Negotiators agreed to meet again."),
     # Lower bounds, approximations and rounding that fit the other figure.
     ("At least 15 people were killed in the blast.", "The death toll rose to 19."),
     ("More than 3,000 people were evacuated.", "Some 3,200 people were evacuated."),
