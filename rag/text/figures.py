@@ -253,21 +253,21 @@ def _figure(text: str, tokens: list[Token], m: re.Match[str], previous: int) -> 
         high = float("inf")
     clause = next((t[5] for t in tokens if t[3] >= m.start()), 0)
     near = [t for t in tokens if t[5] == clause and t[1] not in _NUMBER_WORDS]
-    before = [t for t in near if previous <= t[3] and t[4] <= start]
-    before = [t for t in before if content(t) or not _joins(t)][:-5:-1]  # up to what ends them
+    ahead = [t for t in near if previous <= t[3] and t[4] <= start]
+    before = [t for t in ahead if content(t) or not _joins(t)][:-5:-1]  # up to what ends them
     after = [t for t in near if t[3] >= m.end() and t[1] != ","][:3]
     side = [*itertools.takewhile(_joins, before)][::-1]
     side += itertools.takewhile(_joins, after)
     side = [t for t in side if content(t) and t[2] not in _GENERIC and t[1] not in CALENDAR]
-    opening = near[bool(near) and near[0][1] in _DETERMINERS :]
-    verb = before and not _names_it(before[0])  # its subject ("the toll has risen to")
-    subject = [*itertools.takewhile(_names_it, opening)] if verb else []
+    level = {t[2] for t in ahead[-1:] + before[:1]} & (_GENERIC | _LINKS)  # "toll has risen to"
+    verb = level or (before and not _names_it(before[0]))  # then its subject counts
+    subject = [*itertools.takewhile(_names_it, near[near[0][1] in _DETERMINERS :])] if verb else []
     keys = frozenset(CLASSES.get(t[2], t[2]) for t in side + subject)
     counted = [t[2] for t in after[:1] if _COUNTED.match(" " + t[1]) and t[1] != "people"]
     plain = after[: 1 if counted and after[1:] and content(after[1]) else 3]  # "7 nations took"
     qualifying = {t[3] for t in itertools.takewhile(_qualifies, plain)}
-    level = subject if before and before[0][2] in _GENERIC else []  # "profit came in at"
-    label = next((k for k in keys if k[:4] == "the "), "") or _label(side, after, start, level)
+    label = _label(side, after, start, subject, bool(level))
+    label = next((k for k in keys if k[:4] == "the "), label)
     return Figure(low, high, bool(m["pct"] or part), m["cur"] or "", keys,
                   frozenset(CLASSES.get(t[2], t[2]) for t in side if t[3] in qualifying),
                   frozenset(CLASSES.get(t[2], t[2]) for t in side
@@ -395,23 +395,23 @@ def _fits(x: Figure, y: Figure) -> bool:
     return x.low <= y.high and y.low <= x.high
 
 
-def _label(side: list[Token], after: list[Token], start: int, subject: list[Token]) -> str:
-    """What a figure starting at ``start`` counts: a share ("the share of the vote"), the
-    ``subject`` of a verb of level before it ("the net profit"), a counted noun after it ("the
-    number of people evacuated"), else the nearest word beside it ("the revenue")."""
+def _label(side: list[Token], after: list[Token], at: int, noun: list[Token], level: bool) -> str:
+    """What a figure at ``at`` counts: a share ("the share of the vote"), a counted noun after
+    it ("the number of people evacuated") but after a verb of ``level``, the ``noun`` phrase
+    that is the subject of a verb before it ("the net profit"), else the nearest word."""
     if after[:1] and after[0][1] == "of" and after[-1] in side:
         return "the share " + " ".join(t[1] for t in after)
-    if subject:  # not a possessive ("the grain harvest")
-        return "the " + " ".join(t[0] if t[3] else t[1] for t in subject if "'" not in t[1])
-    if after and _COUNTED.match(" " + after[0][1]):
+    if after and _COUNTED.match(" " + after[0][1]) and not (noun and level):
         verb = next((f" {t[1]}" for t in side if t[1].endswith("ed")), "")
         return f"the number of {after[0][1]}{verb}"
-    return f"the {([t for t in side if t[4] <= start] or side)[-1][1]}" if side else ""
+    if noun:  # not a possessive ("the grain harvest")
+        return "the " + " ".join(t[0] if t[3] else t[1] for t in noun if "'" not in t[1])
+    return f"the {([t for t in side if t[4] <= at] or side)[-1][1]}" if side else ""
 
 
 def _names_it(token: Token) -> bool:
-    """Whether a token may name what a figure counts: a content word, not a verb."""
-    return content(token) and token[2] not in _GENERIC and not token[1].endswith("ed")
+    """Whether a token may name what a figure counts: a content word, not a verb or adverb."""
+    return content(token) and token[2] not in _GENERIC and not token[1].endswith(("ed", "ly"))
 
 
 def _qualifies(token: Token) -> bool:
