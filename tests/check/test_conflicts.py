@@ -356,6 +356,8 @@ POINTS = [
      "The company reported net profit of $412 million for 2024.", "number", "the net profit"),
     ("Kazakhstan's grain harvest has reached 22 million tonnes.",
      "The grain harvest in Kazakhstan stood at 17 million tonnes.", "number", "the grain harvest"),
+    ("Turnout in the regional election was 61%, officials said.",
+     "Turnout in the regional election stood at 55%.", "number", "the turnout"),
     ("About 3,000 residents were evacuated from Atyrau.",
      "Nearly 5,000 residents were evacuated from Atyrau.",
      "number", "the number of residents evacuated"),
