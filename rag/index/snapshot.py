@@ -12,10 +12,12 @@ Chroma's vector index (embedded Chroma does not see another process's writes).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
@@ -212,9 +214,22 @@ def build(
     return Snapshot(model, columns, stamp, vectors, passages, profile)
 
 
+#: Numbers the saves of this process, one at a time (``save``).
+_SAVES = itertools.count()
+_SAVING = threading.Lock()
+
+
 def save(snapshot: Snapshot, root: Path, name: str) -> None:
-    """Write ``snapshot`` under ``root`` and make it current, atomically."""
-    folder = root / f"{name}.{snapshot.stamp}.{os.getpid()}"
+    """Write ``snapshot`` under ``root`` and make it current, atomically; then remove the
+    folders the pointer no longer names. The threads of one process save one at a time
+    (one could otherwise remove the folder another is writing)."""
+    with _SAVING:
+        _save(snapshot, root, name)
+
+
+def _save(snapshot: Snapshot, root: Path, name: str) -> None:
+    token = f"{os.getpid()}{next(_SAVES):06d}"
+    folder = root / f"{name}.{snapshot.stamp}.{token}"
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
@@ -226,11 +241,12 @@ def save(snapshot: Snapshot, root: Path, name: str) -> None:
     meta = {"stamp": snapshot.stamp, "profile": snapshot.profile.name, **snapshot.columns.__dict__}
     (folder / "columns.json").write_text(json.dumps(meta), encoding="utf-8")
     pointer = root / f"{name}.current"
-    tmp = root / f"{name}.current.{os.getpid()}"
+    tmp = root / f"{name}.current.{token}"
     tmp.write_text(folder.name, encoding="utf-8")
     os.replace(tmp, pointer)
+    current = root / pointer.read_text(encoding="utf-8").strip()
     for old in _folders(root, name):
-        if old != folder:
+        if old not in (folder, current):
             shutil.rmtree(old, ignore_errors=True)
 
 

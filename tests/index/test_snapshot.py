@@ -108,3 +108,24 @@ def test_with_no_complete_snapshot_questions_are_refused_clearly(settings: Setti
     write(Path("corpus/extra.md"), "# Later\n\nA later article.\n")
     ingest(settings)
     assert retriever.retrieve("later article")
+
+
+def test_threads_saving_one_snapshot_at_once_each_finish_and_leave_it_whole(
+    settings: Settings,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag.index import snapshot as snapshots
+    from rag.index.open import snapshot_root
+
+    make_corpus(Path("corpus"), 3)
+    ingest(settings)
+    store = open_index(settings)[0]
+    snapshot, root = store.snapshot(), snapshot_root(settings)
+    with ThreadPoolExecutor(8) as pool:
+        saves = [pool.submit(snapshots.save, snapshot, root, store.name) for _ in range(40)]
+        for done in saves:
+            done.result()  # none raised
+    loaded = snapshots.load(root, store.name)
+    assert loaded is not None and loaded.stamp == snapshot.stamp
+    assert len(loaded.columns.ids) == len(snapshot.columns.ids) > 0
