@@ -17,6 +17,7 @@ from rag.text.verbatim import occurs_in
 from rag.types import Answer
 from tests.support.cli import rag
 from tests.support.index import index_env, seeds_with
+from tests.support.servers import ON_SERVER
 
 HERALD = """---
 title: Flood toll rises in the Eastland valley
@@ -46,9 +47,15 @@ FLOOD = "What is the death toll of the Eastland valley flood?"
 
 
 @pytest.fixture(scope="module")
-def flood(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    root = tmp_path_factory.mktemp("flood")
-    return seeds_with(root, {"herald.md": HERALD, "ledger.md": LEDGER})
+def flood(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, model_cache: Path
+) -> Settings:
+    """The seed corpus and the two flood reports, indexed once: on the tests' Chroma server
+    when they run against one (a ``rag`` process is pointed there)."""
+    server = request.getfixturevalue("chroma_server") if ON_SERVER else None
+    files = {"herald.md": HERALD, "ledger.md": LEDGER}
+    return seeds_with(tmp_path_factory.mktemp("flood"), files, chroma_url=server,
+                      collection="flood", model_cache=model_cache)  # fmt: skip
 
 
 def test_two_outlets_giving_two_death_tolls_are_shown_side_by_side_the_older_superseded(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rag.embed.factory import create_embedder
 from rag.index import snapshot as snapshots
@@ -41,13 +41,14 @@ def ingest(settings: Settings, *paths: Path | str) -> IngestReport:
     return ingestor.run([Path(p) for p in paths] or [settings.corpus_dir])
 
 
-def seeds_with(root: Path, files: dict[str, str]) -> Settings:
+def seeds_with(root: Path, files: dict[str, str], **given: Any) -> Settings:
     """Settings of an index, built with the real model under ``root``, of the seed corpus
-    and ``files`` (name: text) beside it."""
+    and ``files`` (name: text) beside it; ``given`` are further settings (a Chroma server
+    and collection for an index a ``rag`` process must find there too)."""
     shutil.copytree(REPO / "corpus", root / "corpus")
     for name, text in files.items():
         write(root / "corpus" / name, text)
-    settings = Settings(index_dir=root / "index", corpus_dir=root / "corpus")
+    settings = Settings(index_dir=root / "index", corpus_dir=root / "corpus", **given)
     ingest(settings)
     return settings
 
