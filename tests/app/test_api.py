@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from rag.settings import Settings
-from tests.support.servers import free_port
+from tests.support.servers import launched_app
 
 pytestmark = pytest.mark.slow
 
@@ -19,15 +19,8 @@ QUESTION = "What leverage does Moscow have over Astana?"
 
 @pytest.fixture(scope="module")
 def url(seed_index: Settings) -> Iterator[str]:
-    from rag.app.layout import create_app
-
-    port = free_port()
-    blocks = create_app(seed_index)
-    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        blocks.close()
+    with launched_app(seed_index) as served:
+        yield served
 
 
 def test_only_ask_and_timeline_are_listed(url: str) -> None:

@@ -14,7 +14,7 @@ from rag.app.timeline import timeline_view
 from rag.present.timeline import timeline_html
 from rag.retrieve.timeline import Event, Timeline
 from rag.settings import Settings
-from tests.support.servers import free_port
+from tests.support.servers import launched_app
 
 pytestmark = pytest.mark.slow
 
@@ -28,15 +28,8 @@ def app(seed_index: Settings) -> ChatApp:
 
 @pytest.fixture(scope="module")
 def url(seed_index: Settings) -> Iterator[str]:
-    from rag.app.layout import create_app
-
-    port = free_port()
-    blocks = create_app(seed_index)
-    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        blocks.close()
+    with launched_app(seed_index) as served:
+        yield served
 
 
 def test_the_tab_lists_each_event_with_its_date_sentence_article_and_citation(

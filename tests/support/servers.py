@@ -16,6 +16,10 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
 
 ON_SERVER = os.environ.get("RAG_TEST_CHROMA", "embedded") == "server"
 #: Numbers for the collections tests make on a Chroma server, unique in the run.
@@ -70,3 +74,18 @@ def start_chroma(data: Path, port: int) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def launched_app(settings: Settings) -> Iterator[str]:
+    """The app on ``settings``'s index, served in this process on a free 127.0.0.1 port;
+    its URL, closed afterwards."""
+    from rag.app.layout import create_app
+
+    port = free_port()
+    blocks = create_app(settings)
+    blocks.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        blocks.close()
