@@ -64,6 +64,7 @@ bench: install
 	$(BIN)/python bench/attribution.py --no-ingest --labels bench/attribution/heldout.jsonl
 	$(BIN)/python bench/injections.py --policy
 	$(BIN)/python bench/disagreements.py --pairs bench/disagreements/fresh.jsonl
+	$(BIN)/python bench/disagreements.py --pairs bench/disagreements/fresh2.jsonl
 	$(BIN)/python bench/disagreements.py
 	$(BIN)/python bench/dates.py
 	$(BIN)/python bench/question_time.py

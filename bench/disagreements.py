@@ -1,7 +1,7 @@
 """Conflicts between two sentences on one point, measured on the hand-written pairs of
 ``bench/disagreements/pairs.jsonl``: the project's detector beside a number-mismatch rule.
 
-Usage: python bench/disagreements.py [--pairs PATH] [--split tune|heldout|fresh|all]
+Usage: python bench/disagreements.py [--pairs PATH] [--split tune|heldout|fresh|fresh2|all]
        [--repeats 3] [--peer-only] [--misses] [--json]
 
 ``project`` is ``rag.text.conflicts.conflict(a, b)``: a pair counts as flagged when it
@@ -17,9 +17,9 @@ and among the true positives how often the flagged ``kind`` is the labelled one;
 alarms per category of the pairs that do not conflict. ``conflict`` is timed per pair (the
 mean over ``--repeats`` calls, after one untimed warm-up call), reported as the mean over
 pairs in µs. The misses (missed conflicts and false alarms) are printed with both sentences;
-``--misses`` (or ``--peer-only``) prints the peer's too. The fresh set
-(``--pairs bench/disagreements/fresh.jsonl``), written after the detector was tuned on
-both splits of ``pairs.jsonl``, is the figure to report.
+``--misses`` (or ``--peer-only``) prints the peer's too. The fresh sets
+(``--pairs bench/disagreements/fresh.jsonl``, ``fresh2.jsonl``), written after the detector
+was tuned on both splits of ``pairs.jsonl``, give the figures to report.
 """
 
 from __future__ import annotations
@@ -45,8 +45,9 @@ Found = tuple[str, str] | None
 
 
 #: The splits a pair may belong to: tuned on, held out, and written after the tuning
-#: (``bench/disagreements/fresh.jsonl``) by someone who had not read the detector.
-SPLITS = ("tune", "heldout", "fresh")
+#: (``bench/disagreements/fresh.jsonl``, ``fresh2.jsonl``) by people who had not read the
+#: detector.
+SPLITS = ("tune", "heldout", "fresh", "fresh2")
 
 
 def read_pairs(path: Path, split: str) -> list[dict[str, Any]]:
