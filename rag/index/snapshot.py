@@ -7,7 +7,9 @@ under ``<index_dir>/bm25/``; the profile is recorded with them. Each
 build goes to a fresh folder named after the ingest stamp it reflects; a pointer file,
 replaced atomically, names the current one. Answering from one snapshot means a
 question never sees half of an ingest, and a process never reads a stale copy of
-Chroma's vector index (embedded Chroma does not see another process's writes).
+Chroma's vector index (embedded Chroma does not see another process's writes). A snapshot
+also records the change of the change log it is at (``changes.py``), from which the next
+one is made by reading only what later ingests changed.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from rag.index.profile import PROFILES, UNIFORM, Profile, choose
-from rag.index.speakers import speaks
+from rag.index.speakers import passage_speakers, speaks
 from rag.types import Filters, Passage
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
@@ -77,6 +79,17 @@ class Columns:
     #: in a snapshot saved before they were recorded, where no passage has one.
     speakers: list[list[str]] | None = None
 
+    @classmethod
+    def of(cls, passages: Sequence[Passage]) -> Columns:
+        """The columns of ``passages``, in their order."""
+        return cls(
+            ids=[p.id for p in passages],
+            articles=[p.article_id for p in passages],
+            outlets=[p.metadata.get("outlet", "") for p in passages],
+            days=[day_number(p.metadata.get("published")) or 0 for p in passages],
+            speakers=[passage_speakers(p) for p in passages],
+        )
+
     def mask(self, filters: Filters) -> np.ndarray:
         """Boolean array: which passages pass ``filters``."""
         keep = np.ones(len(self.ids), dtype=bool)
@@ -103,8 +116,9 @@ class Columns:
 
 class Snapshot:
     """A loaded snapshot: ``search`` ranks passage ids by BM25, ``nearest`` by cosine
-    similarity, ``get`` returns passages, all as of the ingest named by ``stamp``; BM25 was
-    built as ``profile`` says."""
+    similarity, ``get`` returns passages, all as of the ingest named by ``stamp``, which
+    published the change ``seq`` of the change log (None: not known, in a snapshot saved
+    before it was recorded); BM25 was built as ``profile`` says."""
 
     def __init__(
         self,
@@ -115,10 +129,12 @@ class Snapshot:
         passages: Sequence[Passage] | Path,
         profile: Profile,
         recorded: bool = True,
+        seq: int | None = None,
     ) -> None:
         self.model = model
         self.columns = columns
         self.stamp = stamp
+        self.seq = seq
         self.profile = profile
         #: False for a snapshot saved before profiles or speakers were recorded (built as
         #: ``UNIFORM``, no passage with a speaker): it is answered from only until a
@@ -201,17 +217,17 @@ class Snapshot:
 
 
 def build(
-    passages: Sequence[Passage], columns: Columns, stamp: str, vectors: np.ndarray
+    passages: Sequence[Passage], stamp: str, vectors: np.ndarray, seq: int | None = None
 ) -> Snapshot:
-    """Index ``passages`` (aligned with ``columns`` and the rows of ``vectors``) in memory,
-    BM25 as the profile chosen from them says."""
+    """Index ``passages`` (aligned with the rows of ``vectors``) in memory, BM25 as the
+    profile chosen from them says."""
     import bm25s
 
     profile = choose(passages)
     model = bm25s.BM25(k1=profile.k1, b=profile.b)
     if passages:
         model.index(tokenize([profile.text(p) for p in passages]), show_progress=False)
-    return Snapshot(model, columns, stamp, vectors, passages, profile)
+    return Snapshot(model, Columns.of(passages), stamp, vectors, passages, profile, seq=seq)
 
 
 #: Numbers the saves of this process, one at a time (``save``).
@@ -238,7 +254,8 @@ def _save(snapshot: Snapshot, root: Path, name: str) -> None:
     np.save(folder / "vectors.npy", snapshot.vectors)
     rows = [asdict(snapshot.passages[pid]) for pid in snapshot.columns.ids]
     (folder / "passages.json").write_text(json.dumps(rows), encoding="utf-8")
-    meta = {"stamp": snapshot.stamp, "profile": snapshot.profile.name, **snapshot.columns.__dict__}
+    meta = {"stamp": snapshot.stamp, "seq": snapshot.seq, "profile": snapshot.profile.name}
+    meta |= snapshot.columns.__dict__
     (folder / "columns.json").write_text(json.dumps(meta), encoding="utf-8")
     pointer = root / f"{name}.current"
     tmp = root / f"{name}.current.{token}"
@@ -293,7 +310,7 @@ def load(root: Path, name: str) -> Snapshot | None:
 
     try:
         folder, meta = _current(root, name)
-        stamp = meta.pop("stamp")
+        stamp, seq = meta.pop("stamp"), meta.pop("seq", None)
         built_as = meta.pop("profile", None)
         columns = Columns(**meta)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
@@ -306,4 +323,5 @@ def load(root: Path, name: str) -> Snapshot | None:
         return None
     profile = PROFILES.get(built_as, UNIFORM)
     recorded = built_as in PROFILES and columns.speakers is not None
-    return Snapshot(model, columns, stamp, vectors, folder / "passages.json", profile, recorded)
+    passages = folder / "passages.json"
+    return Snapshot(model, columns, stamp, vectors, passages, profile, recorded, seq)

@@ -1,6 +1,8 @@
 """The Chroma index: passages with their vectors, and the record of what was ingested, in
 the collections of the index's live generation (``rag/index/generations.py``), and the
-life of the snapshot questions are answered from (its stamp, its refresh). Every call to a
+life of the snapshot questions are answered from (its stamp, its refresh: from the last
+one and the change log, ``changes.py``, where that can say what changed, else from every
+passage). Every call to a
 collection reads or writes at most ``Store.batch`` records (``rag/index/chroma.py``:
 ``pages``, ``chunks``), so an index of any size stays within what Chroma's SQLite takes.
 
@@ -18,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rag.errors import StoreError
-from rag.index import generations, records
+from rag.index import changes, generations, records
 from rag.index import snapshot as snapshots
 from rag.index.chroma import chunks, pages
 from rag.index.passages import passage_metadata, to_passage
@@ -28,7 +30,6 @@ from rag.index.records import (
     SourceRecord,
     check_fingerprint,
 )
-from rag.index.speakers import passage_speakers
 from rag.types import Passage
 
 _STAMP = "g:stamp"
@@ -56,6 +57,8 @@ class Store:
         self.passages, self.records = self._collections(self.name)
         #: Most records one call to a collection touches.
         self.batch = min(1000, client.get_max_batch_size())
+        #: The change of the change log (``changes.py``) this store is writing, if any.
+        self.writing: int | None = None
         if generation is None:
             self.follow()  # a rebuild published meanwhile: its generation, not a dropped one
 
@@ -95,21 +98,23 @@ class Store:
     # passages -----------------------------------------------------------------
 
     def upsert(self, passages: Sequence[Passage], vectors: Any) -> None:
-        """Store passages with their vectors (idempotent: ids are content-derived)."""
+        """Store passages with their vectors (idempotent: ids are content-derived), as part
+        of the change being written (begun here if none is)."""
+        seq = self.change()
         for i, part in enumerate(chunks(passages, self.batch)):
             self.passages.upsert(
                 ids=[p.id for p in part],
                 embeddings=vectors[i * self.batch : (i + 1) * self.batch],
                 documents=[p.text for p in part],
-                metadatas=[passage_metadata(p) for p in part],
+                metadatas=[passage_metadata(p) | {"seq": seq} for p in part],
             )
 
     def update_metadata(self, passages: Sequence[Passage]) -> None:
         """Refresh metadata (offsets, titles) of stored passages without re-embedding them."""
+        seq = self.change() if passages else 0
         for part in chunks(passages, self.batch):
-            self.passages.update(
-                ids=[p.id for p in part], metadatas=[passage_metadata(p) for p in part]
-            )
+            metas = [passage_metadata(p) | {"seq": seq} for p in part]
+            self.passages.update(ids=[p.id for p in part], metadatas=metas)
 
     def passage_ids_of(self, article_ids: Iterable[str]) -> set[str]:
         """Ids of every stored passage of these articles."""
@@ -136,8 +141,9 @@ class Store:
             yield from got["metadatas"]
 
     def delete_passages(self, ids: Iterable[str]) -> None:
-        """Remove passages by id."""
+        """Remove passages by id, recorded first in the change being written."""
         for chunk in chunks(ids, self.batch):
+            changes.log_deleted(self.records, self.batch, self.change(), chunk)
             self.passages.delete(ids=chunk)
 
     def count(self) -> int:
@@ -155,19 +161,39 @@ class Store:
 
     def stamp(self) -> str | None:
         """Changes whenever an ingest changes the passages."""
+        return self.published()[0]
+
+    def published(self) -> tuple[str | None, int | None]:
+        """The stamp and the change (None before changes were logged) of the last complete
+        ingest; no stamp while an ingest is changing the passages."""
         got = self.records.get(ids=[_STAMP], include=["metadatas"])
-        return str(got["metadatas"][0]["stamp"]) if got["ids"] else None
+        if not got["ids"]:
+            return None, None
+        meta = got["metadatas"][0]
+        return str(meta["stamp"]), int(meta["seq"]) if "seq" in meta else None
 
     def clear_stamp(self) -> None:
         """Mark the snapshot stale before changing passages (a crash then leaves it stale)."""
         self.records.delete(ids=[_STAMP])
 
+    def change(self) -> int:
+        """The change being written: begun now (the stamp cleared first) if none is."""
+        if self.writing is None:
+            self.writing = changes.begin(self.records, self.batch, self.stamp())
+            self.clear_stamp()
+        return self.writing
+
     def refresh_snapshot(self) -> snapshots.Snapshot:
-        """Rebuild the snapshot (BM25 and vectors) from the passages and record a new stamp."""
-        stamp = uuid.uuid4().hex
-        snapshot = self._build_snapshot(stamp)
+        """Bring the snapshot in step with the passages under a new stamp and publish the
+        change: from the saved one and what the change did where the log allows, else
+        from every passage."""
+        seq, stamp = self.change(), uuid.uuid4().hex
+        saved = snapshots.load(self._snapshot_root(), self.name)
+        snapshot = self._caught_up([saved], stamp, seq) or self._build_snapshot(stamp, seq)
         snapshots.save(snapshot, self._snapshot_root(), self.name)
-        records.put(self.records, self.batch, [_STAMP], [{"stamp": stamp}])
+        changes.finish(self.records, self.batch, seq)
+        records.put(self.records, self.batch, [_STAMP], [{"stamp": stamp, "seq": seq}])
+        self.writing = None
         return snapshot
 
     def snapshot(self, have: snapshots.Snapshot | None = None) -> snapshots.Snapshot:
@@ -178,14 +204,15 @@ class Store:
         its speakers) is rebuilt from it, and kept only if no ingest started meanwhile.
         """
         self.follow()
-        stamp = self.stamp()
+        stamp, seq = self.published()
         if have is not None and have.stamp == stamp:
             return have
         loaded = snapshots.load(self._snapshot_root(), self.name)
         if loaded is not None and loaded.stamp == stamp and loaded.recorded:
             return loaded
         if stamp is not None or self.count() == 0:
-            built = self._build_snapshot(stamp or "empty")
+            built = self._caught_up([have, loaded], stamp, seq) if stamp else None
+            built = built or self._build_snapshot(stamp or "empty", seq)
             if self.stamp() == stamp:
                 if stamp is not None:
                     snapshots.save(built, self._snapshot_root(), self.name)
@@ -198,20 +225,32 @@ class Store:
             )
         return last
 
-    def _build_snapshot(self, stamp: str) -> snapshots.Snapshot:
+    def _caught_up(
+        self, bases: Sequence[snapshots.Snapshot | None], stamp: str, seq: int | None
+    ) -> snapshots.Snapshot | None:
+        """The first of ``bases`` that the change log can bring to change ``seq``, brought
+        there, reading only what changed since it; None where none can be."""
+        for base in bases:
+            if base is None or base.seq is None or seq is None or not base.recorded:
+                continue
+            delta = changes.since(
+                self.passages, self.records, self.batch, base.seq, base.stamp, seq
+            )
+            if delta is None:
+                continue
+            try:
+                return changes.apply(base, delta, stamp, seq)
+            except OSError:  # its passages were to be read from a folder removed since
+                continue
+        return None
+
+    def _build_snapshot(self, stamp: str, seq: int | None) -> snapshots.Snapshot:
         scanned = list(self.scan())
         passages = [p for p, _ in scanned]
         dims = len(scanned[0][1]) if scanned else 0
         rows = [v for _, v in scanned]
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), dims)  # (0, 0) if empty
-        columns = snapshots.Columns(
-            ids=[p.id for p in passages],
-            articles=[p.article_id for p in passages],
-            outlets=[p.metadata.get("outlet", "") for p in passages],
-            days=[snapshots.day_number(p.metadata.get("published")) or 0 for p in passages],
-            speakers=[passage_speakers(p) for p in passages],
-        )
-        return snapshots.build(passages, columns, stamp, vectors)
+        return snapshots.build(passages, stamp, vectors, seq)
 
     def _snapshot_root(self) -> Path:
         if self.snapshot_root is None:

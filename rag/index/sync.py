@@ -166,7 +166,7 @@ class Ingestor:
             report = IngestReport()
             plan = self.plan(paths, report)
             if plan.todo or plan.remove:
-                self.store.clear_stamp()
+                self.store.change()
             if plan.todo:
                 self._apply(plan, report)
             self._remove(plan, report)

@@ -27,9 +27,11 @@ def clean_copy(settings: Settings, tmp_path: Path) -> Settings:
 
 
 def stored(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Every stored passage's metadata and text, but for the change that wrote it (which
+    differs between an index built in steps and one built at once)."""
     got = make_store(settings).passages.get(include=["metadatas", "documents"])
     return {
-        pid: {**meta, "text": doc}
+        pid: {**{k: v for k, v in meta.items() if k != "seq"}, "text": doc}
         for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
     }
 
