@@ -9,6 +9,7 @@ in RAG_AUTH (user:password), whose wrong guesses lock their address out for a wh
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from typing import Any
@@ -91,12 +92,23 @@ def serve(settings: Settings, host: str, port: int) -> int:
     ensure_index(settings)
     from rag.app.layout import create_app
 
+    say_updates()
     blocks = create_app(settings)
     where = f"http://{host}:{port}"
     guard = "; login required (RAG_AUTH)" if auth else " (this machine only)"
     print(f"rag: serving {where}{guard}", flush=True)
     blocks.launch(server_name=host, server_port=port, **launch_options(settings, auth))
     return 0
+
+
+def say_updates() -> None:
+    """Print a line whenever the app brings its copy of the index up to date (from the
+    change log, or by reading every passage), as the other lines: "rag: …"."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("rag: %(message)s"))
+    logger = logging.getLogger("rag.index")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 if __name__ == "__main__":

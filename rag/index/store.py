@@ -12,6 +12,8 @@ the embedding runtime, and knows records and passages only through ``records.py`
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -33,6 +35,7 @@ from rag.index.records import (
 from rag.types import Passage
 
 _STAMP = "g:stamp"
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -238,19 +241,30 @@ class Store:
             )
             if delta is None:
                 continue
+            started = time.perf_counter()
             try:
-                return changes.apply(base, delta, stamp, seq)
+                updated = changes.apply(base, delta, stamp, seq)
             except OSError:  # its passages were to be read from a folder removed since
                 continue
+            log.info(
+                "index at change %d: from change %d, %d written and %d deleted since (%.1f s)",
+                seq, base.seq, len(delta.written), len(delta.deleted),
+                time.perf_counter() - started,
+            )  # fmt: skip
+            return updated
         return None
 
     def _build_snapshot(self, stamp: str, seq: int | None) -> snapshots.Snapshot:
+        started = time.perf_counter()
         scanned = list(self.scan())
         passages = [p for p, _ in scanned]
         dims = len(scanned[0][1]) if scanned else 0
         rows = [v for _, v in scanned]
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), dims)  # (0, 0) if empty
-        return snapshots.build(passages, stamp, vectors, seq)
+        built = snapshots.build(passages, stamp, vectors, seq)
+        taken = time.perf_counter() - started
+        log.info("index at change %s: read whole, %d passages (%.1f s)", seq, len(passages), taken)
+        return built
 
     def _snapshot_root(self) -> Path:
         if self.snapshot_root is None:
