@@ -129,3 +129,21 @@ def test_threads_saving_one_snapshot_at_once_each_finish_and_leave_it_whole(
     loaded = snapshots.load(root, store.name)
     assert loaded is not None and loaded.stamp == snapshot.stamp
     assert len(loaded.columns.ids) == len(snapshot.columns.ids) > 0
+
+
+def test_questions_asked_while_an_ingest_writes_keep_their_copy_reading_no_files(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.index import snapshot as snapshots
+
+    make_corpus(Path("corpus"), 2)
+    ingest(settings)
+    store = open_index(settings)[0]
+    have = store.snapshot()
+    store.clear_stamp()  # as while an ingest writes
+
+    def load(*_: object) -> None:
+        raise AssertionError("read the saved snapshot again")
+
+    monkeypatch.setattr(snapshots, "load", load)
+    assert store.snapshot(have) is have
