@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 
 .PHONY: run install test chromium screenshots lint bench clean
 
+# The sizes of bench/scale.py (e.g. `make bench SCALE_SIZES=100000,300000,1000000`);
+# bench/keyword_engines.py runs at the last of them.
+SCALE_SIZES ?= 100000
+comma := ,
+
 run: install
 	-$(BIN)/rag ingest
 	$(BIN)/python app.py
@@ -70,6 +75,8 @@ bench: install
 	$(BIN)/python bench/question_time.py
 	$(BIN)/python bench/disagreement_cost.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/keyword_engines.py --size $(lastword $(subst $(comma), ,$(SCALE_SIZES)))
+	$(BIN)/python bench/scale.py --sizes $(SCALE_SIZES)
 
 clean:
 	rm -rf $(VENV) index
