@@ -458,7 +458,7 @@ def build(case: Case, base: Base) -> tuple[Generated, float, Settings]:
         total=case.size,
         desc=f"build {case.size} {case.mode}",
         unit="passage",
-        disable=case.args.json,
+        disable=True if case.args.json else None,  # none when not on a terminal
     )
     started = time.perf_counter()
     with bar:
