@@ -35,7 +35,8 @@ def open_index(settings: Settings, rebuild: bool = False) -> tuple[Store, Settin
     live = generations.live(client, base)
     if not rebuild:
         settings = settle(settings, recorded_embedder(client, live))
-        return Store(client, base, fingerprint(settings), root), settings
+        expected = fingerprint(settings)
+        return generations.reading(lambda: Store(client, base, expected, root)), settings
     stale = generations.all_of(client, base) | generations.among(base, snapshots.saved(root))
     for name in stale - {live}:
         generations.drop(client, base, name, _metadata(client, live))

@@ -57,6 +57,8 @@ class Store:
         #: The live generation a rebuild replaces on ``publish`` (None: not a rebuild).
         self.replaces: str | None = None
         self.name = generation or generations.live(client, base)
+        #: The generation this store may create: the base, or the one it rebuilds.
+        self._creates = {base, generation}
         self.passages, self.records = self._collections(self.name)
         #: Most records one call to a collection touches.
         self.batch = min(1000, client.get_max_batch_size())
@@ -66,13 +68,20 @@ class Store:
             self.follow()  # a rebuild published meanwhile: its generation, not a dropped one
 
     def _collections(self, name: str) -> tuple[Any, Any]:
+        """The collections of generation ``name``. A published generation is only opened,
+        never made again: a rebuild may have dropped it since it was named live (Chroma's
+        NotFoundError, which ``generations.reading`` answers by reading the next one)."""
         meta = {"hnsw:space": "cosine", **(self.expected or {})}
-        passages = self.client.get_or_create_collection(
-            name, metadata=meta, embedding_function=None
-        )
+        if name in self._creates:
+            passages = self.client.get_or_create_collection(
+                name, metadata=meta, embedding_function=None
+            )
+            found = self.client.get_or_create_collection(f"{name}-records", embedding_function=None)
+        else:
+            passages = self.client.get_collection(name, embedding_function=None)
+            found = self.client.get_collection(f"{name}-records", embedding_function=None)
         if self.expected is not None:
             check_fingerprint(passages.metadata or {}, self.expected)
-        found = self.client.get_or_create_collection(f"{name}-records", embedding_function=None)
         return passages, found
 
     def follow(self) -> None:

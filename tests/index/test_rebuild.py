@@ -196,3 +196,21 @@ def test_stats_read_the_next_generation_when_a_rebuild_drops_theirs_midway(
     monkeypatch.setattr(Store, "count", rebuild_first)
     stats = index_stats(settings)
     assert (stats["passages"], stats["articles"]) == (rebuilt[0], 3)
+
+
+def test_a_reader_never_makes_again_a_generation_a_rebuild_dropped(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chromadb.errors import NotFoundError
+
+    from rag.index import generations
+    from rag.index.chroma import has_collection
+
+    make_corpus(settings.corpus_dir, 2)
+    ingest(settings)
+    client = open_client(settings)
+    dropped = generations.new_name(settings.collection)  # named live, then dropped
+    monkeypatch.setattr(generations, "live", lambda *_: dropped)
+    with pytest.raises(NotFoundError):
+        Store(client, settings.collection, None)
+    assert not has_collection(client, dropped)
