@@ -28,7 +28,7 @@ import numpy as np
 from rag.index import records
 from rag.index.chroma import chunks, pages
 from rag.index.passages import to_passage
-from rag.index.snapshot import Snapshot, build
+from rag.index.snapshot import Snapshot, changed
 from rag.types import Passage
 
 #: How many changes are kept for copies to catch up with.
@@ -111,12 +111,7 @@ def apply(snapshot: Snapshot, delta: Delta, stamp: str, seq: int) -> Snapshot:
     """``snapshot`` with the changes of ``delta`` applied: the passages they deleted or
     wrote again dropped, those they wrote added; as of ``stamp`` and change ``seq``."""
     dropped = delta.deleted | {p.id for p in delta.written}
-    kept = [i for i, pid in enumerate(snapshot.columns.ids) if pid not in dropped]
-    passages = snapshot.passages
-    found = [passages[snapshot.columns.ids[i]] for i in kept] + delta.written
-    rows = [np.asarray(snapshot.vectors[kept], dtype=np.float32), delta.vectors]
-    vectors = np.concatenate([r for r in rows if r.size] or [rows[0]])
-    return build(found, stamp, vectors, seq)
+    return changed(snapshot, dropped, delta.written, delta.vectors, stamp, seq)
 
 
 def _head(seq: int) -> str:

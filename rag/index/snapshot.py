@@ -1,15 +1,17 @@
 """The snapshot: the passages in Chroma as of one complete ingest, which questions are
 answered from (``Snapshot``), and its files (``build``, ``save``, ``load``, ``remove``).
 
-It holds a bm25s index (Chroma has no sparse index) built as the index's ``Profile``
-says, the passages' vectors for exact dense search, and the passages themselves, in files
-under ``<index_dir>/bm25/``; the profile is recorded with them. Each
-build goes to a fresh folder named after the ingest stamp it reflects; a pointer file,
+It holds a keyword index (``keywords.py``: BM25, which Chroma's single-node server does
+not have) built as the index's ``Profile`` says, the passages' vectors for exact dense
+search, and the passages themselves, in files under ``<index_dir>/bm25/``; the profile is
+recorded with them. Each save goes to a fresh folder named after the ingest stamp it
+reflects (linking the keyword segments it shares with the one before); a pointer file,
 replaced atomically, names the current one. Answering from one snapshot means a
 question never sees half of an ingest, and a process never reads a stale copy of
 Chroma's vector index (embedded Chroma does not see another process's writes). A snapshot
 also records the change of the change log it is at (``changes.py``), from which the next
-one is made by reading only what later ingests changed.
+one is made by reading only what later ingests changed (``changed``), and adding to the
+keyword index only what they wrote.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.index.keywords import Keywords
 from rag.index.profile import PROFILES, UNIFORM, Profile, choose
 from rag.index.speakers import passage_speakers, speaks
 from rag.types import Filters, Passage
@@ -106,6 +109,18 @@ class Columns:
             keep &= (days > 0) & (days <= (day_number(filters.until) or 99999999))
         return keep
 
+    def changed(self, kept: Sequence[int], written: Sequence[Passage]) -> Columns:
+        """The columns of rows ``kept`` (in that order), then those of ``written``."""
+        new = Columns.of(written)
+        speakers = self.speakers or [[] for _ in self.ids]
+        return Columns(
+            ids=[self.ids[i] for i in kept] + new.ids,
+            articles=[self.articles[i] for i in kept] + new.articles,
+            outlets=[self.outlets[i] for i in kept] + new.outlets,
+            days=[self.days[i] for i in kept] + new.days,
+            speakers=[speakers[i] for i in kept] + (new.speakers or []),
+        )
+
     def speaking(self, wanted: Sequence[str]) -> np.ndarray:
         """Boolean array: in which passages one of the ``wanted`` speakers speaks."""
         rows = self.speakers if self.speakers is not None else [[] for _ in self.ids]
@@ -118,11 +133,12 @@ class Snapshot:
     """A loaded snapshot: ``search`` ranks passage ids by BM25, ``nearest`` by cosine
     similarity, ``get`` returns passages, all as of the ingest named by ``stamp``, which
     published the change ``seq`` of the change log (None: not known, in a snapshot saved
-    before it was recorded); BM25 was built as ``profile`` says."""
+    before it was recorded); BM25 was built as ``profile`` says. ``folder``: where it was
+    last saved or loaded from (None: not saved)."""
 
     def __init__(
         self,
-        model: Any,
+        keywords: Keywords,
         columns: Columns,
         stamp: str,
         vectors: np.ndarray,
@@ -130,8 +146,10 @@ class Snapshot:
         profile: Profile,
         recorded: bool = True,
         seq: int | None = None,
+        folder: Path | None = None,
     ) -> None:
-        self.model = model
+        self.keywords = keywords
+        self.folder = folder
         self.columns = columns
         self.stamp = stamp
         self.seq = seq
@@ -161,7 +179,7 @@ class Snapshot:
         tokens = tokenize([query])[0]
         if not tokens:
             return None
-        scores: np.ndarray = self.model.get_scores(tokens)
+        scores = self.keywords.scores(tokens, len(self))
         if filters:
             scores = np.where(self.columns.mask(filters), scores, 0.0)
         return scores
@@ -221,13 +239,40 @@ def build(
 ) -> Snapshot:
     """Index ``passages`` (aligned with the rows of ``vectors``) in memory, BM25 as the
     profile chosen from them says."""
-    import bm25s
-
     profile = choose(passages)
-    model = bm25s.BM25(k1=profile.k1, b=profile.b)
-    if passages:
-        model.index(tokenize([profile.text(p) for p in passages]), show_progress=False)
-    return Snapshot(model, Columns.of(passages), stamp, vectors, passages, profile, seq=seq)
+    keywords = Keywords.build(profile.k1, profile.b, tokenize([profile.text(p) for p in passages]))
+    return Snapshot(keywords, Columns.of(passages), stamp, vectors, passages, profile, seq=seq)
+
+
+def changed(
+    snapshot: Snapshot,
+    dropped: frozenset[str],
+    written: Sequence[Passage],
+    vectors: np.ndarray,
+    stamp: str,
+    seq: int,
+) -> Snapshot:
+    """``snapshot`` without the passages ``dropped``, with those ``written`` added (aligned
+    with the rows of ``vectors``), as of ``stamp`` and change ``seq``. Only what was
+    written is tokenised; the keyword index is built whole again only where the profile
+    the passages call for is no longer the one it was built with."""
+    ids = snapshot.columns.ids
+    kept = [i for i, pid in enumerate(ids) if pid not in dropped]
+    passages = snapshot.passages
+    found = [passages[ids[i]] for i in kept] + list(written)
+    rows = [np.asarray(snapshot.vectors[kept], dtype=np.float32), vectors]
+    vectors = np.concatenate([r for r in rows if r.size] or [rows[0]])
+    profile = choose(found)
+    if profile != snapshot.profile:
+        return build(found, stamp, vectors, seq)
+    moved = np.full(len(ids), -1, dtype=np.int64)
+    moved[kept] = np.arange(len(kept))
+    tokens = tokenize([profile.text(p) for p in written])
+    keywords = snapshot.keywords.changed(moved, tokens)
+    columns = snapshot.columns.changed(kept, written)
+    return Snapshot(
+        keywords, columns, stamp, vectors, found, profile, seq=seq, folder=snapshot.folder
+    )
 
 
 #: Numbers the saves of this process, one at a time (``save``).
@@ -249,8 +294,7 @@ def _save(snapshot: Snapshot, root: Path, name: str) -> None:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    if len(snapshot):
-        snapshot.model.save(str(folder), show_progress=False)
+    snapshot.keywords.save(folder, snapshot.folder)
     np.save(folder / "vectors.npy", snapshot.vectors)
     rows = [asdict(snapshot.passages[pid]) for pid in snapshot.columns.ids]
     (folder / "passages.json").write_text(json.dumps(rows), encoding="utf-8")
@@ -261,6 +305,7 @@ def _save(snapshot: Snapshot, root: Path, name: str) -> None:
     tmp = root / f"{name}.current.{token}"
     tmp.write_text(folder.name, encoding="utf-8")
     os.replace(tmp, pointer)
+    snapshot.folder = folder
     current = root / pointer.read_text(encoding="utf-8").strip()
     for old in _folders(root, name):
         if old not in (folder, current):
@@ -305,23 +350,21 @@ def recorded_profile(root: Path, name: str) -> Profile | None:
 def load(root: Path, name: str) -> Snapshot | None:
     """The current snapshot under ``root``, or None when there is none (or it is damaged).
     One saved before profiles were recorded was built as ``UNIFORM``, and one saved before
-    speakers were has none; either says it is not ``recorded``."""
-    import bm25s
-
+    speakers were has none; either says it is not ``recorded``. One saved with another
+    keyword index than ``keywords.py``'s is not loaded (it is built again)."""
     try:
         folder, meta = _current(root, name)
         stamp, seq = meta.pop("stamp"), meta.pop("seq", None)
         built_as = meta.pop("profile", None)
         columns = Columns(**meta)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-        model = None
-        if columns.ids:
-            model = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        keywords = Keywords.load(folder)
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    if len(vectors) != len(columns.ids) or not (folder / "passages.json").is_file():
+    sizes = {len(vectors), len(columns.ids), keywords.count}
+    if len(sizes) > 1 or not (folder / "passages.json").is_file():
         return None
     profile = PROFILES.get(built_as, UNIFORM)
     recorded = built_as in PROFILES and columns.speakers is not None
     passages = folder / "passages.json"
-    return Snapshot(model, columns, stamp, vectors, passages, profile, recorded, seq)
+    return Snapshot(keywords, columns, stamp, vectors, passages, profile, recorded, seq, folder)

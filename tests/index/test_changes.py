@@ -29,6 +29,12 @@ def contents(snapshot: Snapshot) -> dict[str, tuple[str, str, tuple[float, ...]]
     }
 
 
+def searched(snapshot: Snapshot) -> list[dict[str, float]]:
+    """The BM25 score of every passage a few questions find, by id."""
+    questions = ["Zanzibar talks in March", "dispatch revised", "grain exports pipeline"]
+    return [{pid: round(s, 4) for pid, s in snapshot.search(q, 100)} for q in questions]
+
+
 def whole(store: Store) -> Snapshot:
     """The snapshot built from every passage in Chroma."""
     return store._build_snapshot("whole", None)
@@ -77,6 +83,7 @@ def test_an_ingest_and_a_reader_bring_their_copies_up_to_date_from_the_change(
     assert made_by_ingest == contents(after)
     assert after.seq == 2 and after.stamp == reader.stamp() != before.stamp
     assert contents(after) == contents(whole(reader))
+    assert searched(after) == searched(whole(reader)) != searched(before)
     assert contents(after) != contents(before)
     assert any("Zanzibar talks" in p.text for p in after.passages.values())
 
