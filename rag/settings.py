@@ -73,6 +73,13 @@ class Settings(BaseSettings):
         "rank fusion) (RAG_FUSION).",
     )
     rrf_k: float = Field(60.0, gt=0, description="Rank constant of reciprocal rank fusion.")
+    recheck_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="Longest a process answers from its copy of the index without asking "
+        "the index whether an ingest changed it; 0: before every question "
+        "(RAG_RECHECK_SECONDS).",
+    )
     bm25_weight: float | None = Field(
         None,
         ge=0,

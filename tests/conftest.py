@@ -59,8 +59,11 @@ def isolated(
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings with the fake embedder and an index in the test's folder."""
-    return Settings(index_dir=tmp_path / "index", embed_backend="fake", ingest_group=4)
+    """Settings with the fake embedder and an index in the test's folder; a question sees
+    an ingest at once (the tests ingest and ask in turn)."""
+    return Settings(
+        index_dir=tmp_path / "index", embed_backend="fake", ingest_group=4, recheck_seconds=0
+    )
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ node wrappers, and it cannot push our filters into BM25; fusion is a few lines h
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -39,15 +40,23 @@ class Retriever:
         self.fusion = Fusion(mode=settings.fusion, rrf_k=settings.rrf_k)
         #: BM25's weight in fusion when set; else the snapshot's profile gives it.
         self.bm25_weight = settings.bm25_weight
+        #: Longest the snapshot is used without asking the index for a newer one.
+        self.recheck = settings.recheck_seconds
         self._snapshot: Snapshot | None = None
+        self._checked = 0.0
 
     def refresh(self) -> None:
         """Forget the loaded snapshot; the next question loads the current one."""
         self._snapshot = None
 
     def snapshot(self) -> Snapshot:
-        """The passages to answer one question from: as of the last complete ingest."""
-        self._snapshot = self.store.snapshot(self._snapshot)
+        """The passages to answer one question from: as of the last complete ingest that
+        the index reported at most ``recheck`` seconds ago (each asking costs a Chroma
+        server a few requests)."""
+        now = time.monotonic()
+        if self._snapshot is None or now - self._checked >= self.recheck:
+            self._snapshot = self.store.snapshot(self._snapshot)
+            self._checked = now
         return self._snapshot
 
     def dense(self, query: str, n: int, filters: Filters | None = None) -> list[Passage]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from rag.embed.factory import create_embedder
 from rag.index.open import open_index, snapshot_root
+from rag.retrieve import retriever as retriever_module
 from rag.retrieve.collapse import collapse, overlap, shingles
 from rag.retrieve.fusion import convex, rrf
 from rag.retrieve.retriever import Retriever
@@ -63,6 +65,35 @@ def test_the_snapshot_follows_every_ingest(settings: Settings) -> None:
     extra.unlink()
     ingest(settings)
     assert retriever(settings).bm25("zanzibar", 5) == []
+
+
+def test_the_index_is_asked_for_a_newer_copy_at_most_once_per_recheck(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_corpus(Path("corpus"), 3)
+    ingest(settings)
+    asked: list[object] = []
+    now = retriever(settings.model_copy(update={"recheck_seconds": 5.0}))
+    store_snapshot = now.store.snapshot
+
+    def counted(have: object = None) -> object:
+        asked.append(have)
+        return store_snapshot(have)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(now.store, "snapshot", counted)
+    clock = [100.0]
+    monkeypatch.setattr(retriever_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    for _ in range(3):
+        now.bm25("dispatch", 5)
+    assert len(asked) == 1  # one question after another within the 5 s: asked once
+    write(Path("corpus/extra.md"), article("Zanzibar", "Wire", "2025-01-02", "Zanzibar talks."))
+    ingest(settings)
+    assert now.bm25("zanzibar", 5) == [] and len(asked) == 1  # not asked yet
+    clock[0] += 5.0
+    assert len(now.bm25("zanzibar", 5)) == 1 and len(asked) == 2
+    now.refresh()
+    now.bm25("zanzibar", 5)
+    assert len(asked) == 3  # a refresh asks at once
 
 
 def test_a_stale_snapshot_is_rebuilt_from_the_collection(settings: Settings) -> None:
