@@ -62,17 +62,29 @@ PROFILES = {profile.name: profile for profile in (UNIFORM, MIXED)}
 def short_share(passages: Sequence[Passage]) -> float:
     """Share of ``passages`` that are a whole article (its only passage) and shorter, in
     words, than half the median passage."""
-    if not passages:
+    return short_share_of([words(p) for p in passages], [p.article_id for p in passages])
+
+
+def short_share_of(lengths: Sequence[int], articles: Sequence[str]) -> float:
+    """``short_share`` of passages with these lengths in words, of these articles."""
+    if not lengths:
         return 0.0
-    words = [len(p.text.split()) for p in passages]
-    half = statistics.median(words) / 2
-    per_article = Counter(p.article_id for p in passages)
-    short = sum(
-        per_article[p.article_id] == 1 and n < half for p, n in zip(passages, words, strict=True)
-    )
-    return short / len(passages)
+    half = statistics.median(lengths) / 2
+    per_article = Counter(articles)
+    short = sum(per_article[a] == 1 and n < half for a, n in zip(articles, lengths, strict=True))
+    return short / len(lengths)
+
+
+def words(passage: Passage) -> int:
+    """The length of ``passage`` in words, as ``short_share`` counts it."""
+    return len(passage.text.split())
 
 
 def choose(passages: Sequence[Passage]) -> Profile:
     """The profile for an index of ``passages``."""
-    return MIXED if short_share(passages) >= SHORT_SHARE else UNIFORM
+    return choose_of([words(p) for p in passages], [p.article_id for p in passages])
+
+
+def choose_of(lengths: Sequence[int], articles: Sequence[str]) -> Profile:
+    """The profile for an index of passages with these lengths, of these articles."""
+    return MIXED if short_share_of(lengths, articles) >= SHORT_SHARE else UNIFORM

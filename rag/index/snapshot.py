@@ -23,7 +23,7 @@ import re
 import shutil
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from rag.index.keywords import Keywords
-from rag.index.profile import PROFILES, UNIFORM, Profile, choose
+from rag.index.profile import PROFILES, UNIFORM, Profile, choose, choose_of, words
 from rag.index.speakers import passage_speakers, speaks
+from rag.index.texts import Texts
 from rag.types import Filters, Passage
 
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
@@ -81,6 +82,9 @@ class Columns:
     #: The named speakers of each passage (``rag.index.speakers.passage_speakers``); None
     #: in a snapshot saved before they were recorded, where no passage has one.
     speakers: list[list[str]] | None = None
+    #: The length of each passage in words (``profile.words``); None in a snapshot saved
+    #: before they were recorded.
+    words: list[int] | None = None
 
     @classmethod
     def of(cls, passages: Sequence[Passage]) -> Columns:
@@ -91,6 +95,7 @@ class Columns:
             outlets=[p.metadata.get("outlet", "") for p in passages],
             days=[day_number(p.metadata.get("published")) or 0 for p in passages],
             speakers=[passage_speakers(p) for p in passages],
+            words=[words(p) for p in passages],
         )
 
     def mask(self, filters: Filters) -> np.ndarray:
@@ -112,13 +117,9 @@ class Columns:
     def changed(self, kept: Sequence[int], written: Sequence[Passage]) -> Columns:
         """The columns of rows ``kept`` (in that order), then those of ``written``."""
         new = Columns.of(written)
-        speakers = self.speakers or [[] for _ in self.ids]
+        old = {key: value for key, value in vars(self).items() if value is not None}
         return Columns(
-            ids=[self.ids[i] for i in kept] + new.ids,
-            articles=[self.articles[i] for i in kept] + new.articles,
-            outlets=[self.outlets[i] for i in kept] + new.outlets,
-            days=[self.days[i] for i in kept] + new.days,
-            speakers=[speakers[i] for i in kept] + (new.speakers or []),
+            **{key: [value[i] for i in kept] + getattr(new, key) for key, value in old.items()}
         )
 
     def speaking(self, wanted: Sequence[str]) -> np.ndarray:
@@ -142,7 +143,7 @@ class Snapshot:
         columns: Columns,
         stamp: str,
         vectors: np.ndarray,
-        passages: Sequence[Passage] | Path,
+        texts: Texts,
         profile: Profile,
         recorded: bool = True,
         seq: int | None = None,
@@ -160,8 +161,8 @@ class Snapshot:
         self.recorded = recorded
         #: One float32 row per passage, in the order of ``columns.ids``.
         self.vectors = np.asarray(vectors, dtype=np.float32)
-        #: The passages, or the file they are read from on first use.
-        self._passages = passages
+        #: The passages, row by row; those of a saved snapshot read when asked for.
+        self.texts = texts
 
     def __len__(self) -> int:
         return len(self.columns.ids)
@@ -221,17 +222,14 @@ class Snapshot:
         return [(self.columns.ids[i], float(sims[i])) for i in top if np.isfinite(sims[i])]
 
     def get(self, ids: Sequence[str]) -> dict[str, Passage]:
-        """Passages by id (ids not in the snapshot are left out)."""
-        passages = self.passages
-        return {pid: passages[pid] for pid in ids if pid in passages}
+        """Passages by id (ids not in the snapshot are left out), read only these."""
+        position = self.position
+        return {pid: self.texts[position[pid]] for pid in ids if pid in position}
 
     @cached_property
     def passages(self) -> dict[str, Passage]:
-        """Passage id → passage."""
-        found = self._passages
-        if isinstance(found, Path):
-            found = [Passage(**row) for row in json.loads(found.read_text(encoding="utf-8"))]
-        return {p.id: p for p in found}
+        """Passage id → passage, every one of them (read whole on first use)."""
+        return dict(zip(self.columns.ids, self.texts, strict=True))
 
 
 def build(
@@ -241,7 +239,8 @@ def build(
     profile chosen from them says."""
     profile = choose(passages)
     keywords = Keywords.build(profile.k1, profile.b, tokenize([profile.text(p) for p in passages]))
-    return Snapshot(keywords, Columns.of(passages), stamp, vectors, passages, profile, seq=seq)
+    texts = Texts.of(passages)
+    return Snapshot(keywords, Columns.of(passages), stamp, vectors, texts, profile, seq=seq)
 
 
 def changed(
@@ -254,29 +253,30 @@ def changed(
 ) -> Snapshot:
     """``snapshot`` without the passages ``dropped``, with those ``written`` added (aligned
     with the rows of ``vectors``), as of ``stamp`` and change ``seq``. Only what was
-    written is tokenised; the keyword index is built whole again only where the profile
-    the passages call for is no longer the one it was built with."""
+    written is read or tokenised; the keyword index is built whole again only where the
+    profile the passages call for is no longer the one it was built with."""
     ids = snapshot.columns.ids
-    kept = [i for i, pid in enumerate(ids) if pid not in dropped]
-    passages = snapshot.passages
-    found = [passages[ids[i]] for i in kept] + list(written)
+    kept = np.array([i for i, pid in enumerate(ids) if pid not in dropped], dtype=np.int64)
     rows = [np.asarray(snapshot.vectors[kept], dtype=np.float32), vectors]
     vectors = np.concatenate([r for r in rows if r.size] or [rows[0]])
-    profile = choose(found)
-    if profile != snapshot.profile:
-        return build(found, stamp, vectors, seq)
+    texts = snapshot.texts.changed(kept, written)
+    columns = snapshot.columns.changed(kept.tolist(), written)
+    profile = choose_of(columns.words or [], columns.articles)
+    if profile != snapshot.profile or columns.words is None:
+        return build(list(texts), stamp, vectors, seq)
     moved = np.full(len(ids), -1, dtype=np.int64)
     moved[kept] = np.arange(len(kept))
     tokens = tokenize([profile.text(p) for p in written])
     keywords = snapshot.keywords.changed(moved, tokens)
-    columns = snapshot.columns.changed(kept, written)
     return Snapshot(
-        keywords, columns, stamp, vectors, found, profile, seq=seq, folder=snapshot.folder
+        keywords, columns, stamp, vectors, texts, profile, seq=seq, folder=snapshot.folder
     )
 
 
 #: Numbers the saves of this process, one at a time (``save``).
 _SAVES = itertools.count()
+#: The passages' file in a snapshot's folder (``texts.py``).
+_TEXTS = "passages.jsonl"
 _SAVING = threading.Lock()
 
 
@@ -296,8 +296,7 @@ def _save(snapshot: Snapshot, root: Path, name: str) -> None:
     folder.mkdir(parents=True)
     snapshot.keywords.save(folder, snapshot.folder)
     np.save(folder / "vectors.npy", snapshot.vectors)
-    rows = [asdict(snapshot.passages[pid]) for pid in snapshot.columns.ids]
-    (folder / "passages.json").write_text(json.dumps(rows), encoding="utf-8")
+    snapshot.texts.save(folder / _TEXTS)
     meta = {"stamp": snapshot.stamp, "seq": snapshot.seq, "profile": snapshot.profile.name}
     meta |= snapshot.columns.__dict__
     (folder / "columns.json").write_text(json.dumps(meta), encoding="utf-8")
@@ -306,6 +305,7 @@ def _save(snapshot: Snapshot, root: Path, name: str) -> None:
     tmp.write_text(folder.name, encoding="utf-8")
     os.replace(tmp, pointer)
     snapshot.folder = folder
+    snapshot.texts = Texts.load(folder / _TEXTS)  # what was held in memory, read from there
     current = root / pointer.read_text(encoding="utf-8").strip()
     for old in _folders(root, name):
         if old not in (folder, current):
@@ -350,8 +350,9 @@ def recorded_profile(root: Path, name: str) -> Profile | None:
 def load(root: Path, name: str) -> Snapshot | None:
     """The current snapshot under ``root``, or None when there is none (or it is damaged).
     One saved before profiles were recorded was built as ``UNIFORM``, and one saved before
-    speakers were has none; either says it is not ``recorded``. One saved with another
-    keyword index than ``keywords.py``'s is not loaded (it is built again)."""
+    speakers or passage lengths were has none; either says it is not ``recorded``. One
+    saved with another keyword index than ``keywords.py``'s, or its passages in one JSON
+    document, is not loaded (it is built again)."""
     try:
         folder, meta = _current(root, name)
         stamp, seq = meta.pop("stamp"), meta.pop("seq", None)
@@ -359,12 +360,11 @@ def load(root: Path, name: str) -> Snapshot | None:
         columns = Columns(**meta)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r")
         keywords = Keywords.load(folder)
+        texts = Texts.load(folder / _TEXTS)
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    sizes = {len(vectors), len(columns.ids), keywords.count}
-    if len(sizes) > 1 or not (folder / "passages.json").is_file():
+    if len({len(vectors), len(columns.ids), keywords.count, len(texts)}) > 1:
         return None
     profile = PROFILES.get(built_as, UNIFORM)
-    recorded = built_as in PROFILES and columns.speakers is not None
-    passages = folder / "passages.json"
-    return Snapshot(keywords, columns, stamp, vectors, passages, profile, recorded, seq, folder)
+    recorded = built_as in PROFILES and None not in (columns.speakers, columns.words)
+    return Snapshot(keywords, columns, stamp, vectors, texts, profile, recorded, seq, folder)

@@ -251,10 +251,7 @@ class Store:
             if delta is None:
                 continue
             started = time.perf_counter()
-            try:
-                updated = changes.apply(base, delta, stamp, seq)
-            except OSError:  # its passages were to be read from a folder removed since
-                continue
+            updated = changes.apply(base, delta, stamp, seq)
             log.info(
                 "index at change %d: from change %d, %d written and %d deleted since (%.1f s)",
                 seq, base.seq, len(delta.written), len(delta.deleted),
