@@ -163,24 +163,11 @@ class Keywords:
         rows = moved[self.rows] if len(self.rows) else self.rows
         rows = np.where(self.rows >= 0, rows, -1)
         vocabulary = dict(self.vocabulary)
-        terms: list[int] = []
-        docs: list[int] = []
-        counts: list[int] = []
-        lengths: list[int] = []
-        for doc, tokens in enumerate(documents):
-            seen: dict[int, int] = {}
-            for token in tokens:
-                term = vocabulary.setdefault(token, len(vocabulary))
-                seen[term] = seen.get(term, 0) + 1
-            terms.extend(seen)
-            counts.extend(seen.values())
-            docs.extend([doc] * len(seen))
-            lengths.append(len(tokens))
         segments = list(self.segments)
         first = int(moved.max(initial=-1)) + 1
         if documents:
-            triples = _ints(terms), _ints(docs), _ints(counts)
-            segments.append(segment(*triples, _ints(lengths), len(vocabulary)))
+            terms, docs, counts, lengths = _counted(documents, vocabulary)
+            segments.append(segment(terms, docs, counts, lengths, len(vocabulary)))
             rows = np.concatenate([rows, np.arange(first, first + len(documents))])
         return Keywords(self.k1, self.b, vocabulary, segments, rows)._merged()
 
@@ -253,8 +240,24 @@ class Keywords:
         return cls(float(meta["k1"]), float(meta["b"]), vocabulary, segments, rows)
 
 
-def _ints(values: Sequence[int]) -> np.ndarray:
-    return np.asarray(values, dtype=np.int64)
+def _counted(
+    documents: Sequence[Sequence[str]], vocabulary: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(term, document, count) of every term of ``documents`` (terms numbered in
+    ``vocabulary``, new ones added to it), and each document's length; a few thousand
+    documents at a time, so that no Python object is made per token."""
+    parts = []
+    for first in range(0, len(documents), 4096):
+        batch = documents[first : first + 4096]
+        terms = np.fromiter(
+            (vocabulary.setdefault(t, len(vocabulary)) for doc in batch for t in doc), np.int64
+        )
+        lengths = np.fromiter((len(doc) for doc in batch), np.int64, len(batch))
+        docs = np.repeat(np.arange(first, first + len(batch), dtype=np.int64), lengths)
+        pairs, counts = np.unique((docs << 32) | terms, return_counts=True)
+        parts.append((pairs & 0xFFFFFFFF, pairs >> 32, counts, lengths))
+    terms, docs, counts, lengths = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return terms, docs, counts, lengths
 
 
 def _link(source: Path | None, target: Path) -> bool:
