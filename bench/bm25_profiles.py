@@ -46,7 +46,7 @@ def rank_variant(
     """Document rankings of BM25 alone and of each fusion weight, one per query, BM25 built
     as ``variant`` says and fused by the product's ``convex_scores``."""
     k1, b, titles = variant
-    passages = [snapshot.passages[pid] for pid in snapshot.columns.ids]
+    passages = list(snapshot.texts)
     model = bm25s.BM25(k1=k1, b=b)
     model.index(
         tokenize([p.embedding_text() if titles else p.text for p in passages]), show_progress=False
@@ -72,7 +72,7 @@ def run_set(name: str, data: Path) -> list[dict[str, Any]]:
     store, settings = make_store(data / name, False)
     queries = read_queries(data / name)
     snapshot = store.snapshot()
-    passages = [snapshot.passages[pid] for pid in snapshot.columns.ids]
+    passages = list(snapshot.texts)
     chosen = choose(passages)
     print(
         f"{name}: short share {short_share(passages):.3f}, profile {chosen.name}", file=sys.stderr

@@ -175,7 +175,7 @@ class ChatApp:
             snapshot = opened.retriever.snapshot() if opened else self.store().snapshot()
         except StoreError:
             return []
-        return speaker_rows(count_speakers(snapshot.passages.values()))
+        return speaker_rows(count_speakers(snapshot.texts))
 
     def describe(self) -> str:
         """Which answerer is in use, for the header."""

@@ -43,4 +43,4 @@ def list_speakers(store: Store) -> list[SpeakerRow]:
     """One row per speaker quoted or reported in the index, most spans first, as of the
     snapshot questions are answered from (a StoreError while an ingest is writing an index
     that has none saved yet)."""
-    return count_speakers(store.snapshot().passages.values())
+    return count_speakers(store.snapshot().texts)

@@ -22,7 +22,7 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -226,10 +226,11 @@ class Snapshot:
         position = self.position
         return {pid: self.texts[position[pid]] for pid in ids if pid in position}
 
-    @cached_property
-    def passages(self) -> dict[str, Passage]:
-        """Passage id → passage, every one of them (read whole on first use)."""
-        return dict(zip(self.columns.ids, self.texts, strict=True))
+    def of_articles(self, article_ids: Iterable[str]) -> list[Passage]:
+        """Every passage of these articles, in the index's order (read only these)."""
+        wanted = set(article_ids)
+        rows = [row for row, article in enumerate(self.columns.articles) if article in wanted]
+        return [self.texts[row] for row in rows]
 
 
 def build(

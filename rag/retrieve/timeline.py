@@ -126,7 +126,8 @@ def timeline(
     query = clean_question(query)
     hits = retriever.retrieve(query, checked_k(k) or TIMELINE_K)
     passages = [hit.passage for hit in hits]
-    articles = article_texts(retriever.snapshot().passages.values(), passages)
+    stored = retriever.snapshot().of_articles(p.article_id for p in passages)
+    articles = article_texts(stored, passages)
     return dated_events(query, passages, articles, retriever.embedder, since, until)
 
 

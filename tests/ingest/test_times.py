@@ -162,8 +162,8 @@ def stored_dates(settings: Settings) -> dict[str, list[tuple[str, str]] | None]:
     assert saved is not None
     sources: dict[str, list[Passage]] = {
         "chroma": list(store.passages_of([ARTICLE])),
-        "snapshot": list(retriever(settings).snapshot().passages.values()),
-        "saved": list(saved.passages.values()),
+        "snapshot": list(retriever(settings).snapshot().texts),
+        "saved": list(saved.texts),
     }
     return {
         f"{where}:{p.id}": None if p.dates is None else [(p.text[d.start : d.end], d.date)
