@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 
 .PHONY: run install test chromium screenshots lint bench clean
 
-# The sizes of bench/scale.py (e.g. `make bench SCALE_SIZES=100000,300000,1000000`);
+# The sizes of bench/scale.py and bench/catch_up.py (e.g. `make bench SCALE_SIZES=100000,300000`);
 # bench/keyword_engines.py runs at the last of them.
 SCALE_SIZES ?= 100000
 comma := ,
@@ -77,6 +77,7 @@ bench: install
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/keyword_engines.py --size $(lastword $(subst $(comma), ,$(SCALE_SIZES)))
 	$(BIN)/python bench/scale.py --sizes $(SCALE_SIZES)
+	$(BIN)/python bench/catch_up.py --sizes $(SCALE_SIZES)
 
 clean:
 	rm -rf $(VENV) index
