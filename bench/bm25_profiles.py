@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from rag.embed.factory import create_embedder
 from rag.index.profile import MIXED, UNIFORM, choose, short_share
 from rag.index.snapshot import Snapshot, tokenize
 from rag.retrieve.fusion import Fusion
-from rag.retrieve.retriever import convex_scores
+from rag.retrieve.retriever import candidate_cosines, convex_scores
 
 #: (k1, b, titles) tried, the product's two profiles among them.
 VARIANTS = [(0.9, 0.4, True), (0.9, 0.4, False), (1.2, 0.75, False), (1.5, 1.0, False),
@@ -59,8 +60,9 @@ def rank_variant(
         out["bm25"].append(documents(article_of[pid] for pid, _ in snapshot.top(scores, 100)))
         dense = snapshot.nearest(vector, CANDIDATES)
         sparse = snapshot.top(scores, CANDIDATES)
+        cosine = candidate_cosines(dense, sparse, partial(snapshot.cosine, vector=vector))
         for w in WEIGHTS:
-            fused = convex_scores(Fusion(bm25_weight=w), snapshot, vector, dense, scores, sparse)
+            fused = convex_scores(Fusion(bm25_weight=w), snapshot, cosine, scores)
             order = sorted(fused, key=lambda pid: -fused[pid])
             out[f"fused {w}"].append(documents(article_of[pid] for pid in order))
     return out

@@ -26,6 +26,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ from rag.index.open import open_index
 from rag.index.passages import to_passage
 from rag.index.store import Store
 from rag.retrieve.collapse import collapse
-from rag.retrieve.retriever import Retriever, convex_scores
+from rag.retrieve.retriever import Retriever, candidate_cosines, convex_scores
 from rag.settings import Settings
 from rag.types import Hit, Passage
 
@@ -197,7 +198,8 @@ def profile(retriever: Retriever, queries: Sequence[str], k: int) -> dict[str, d
         bm25_scores = snapshot.scores(query)
         sparse = snapshot.top(bm25_scores, n)
         t = timed("bm25", t)
-        scores = convex_scores(fusion, snapshot, vector, dense, bm25_scores, sparse)
+        cosine = candidate_cosines(dense, sparse, partial(snapshot.cosine, vector=vector))
+        scores = convex_scores(fusion, snapshot, cosine, bm25_scores)
         order = sorted(scores, key=lambda pid: -scores[pid])[: 3 * k]
         t = timed("fuse", t)
         found = snapshot.get(order)

@@ -370,14 +370,15 @@ def run_speakers(settings: Settings, args: argparse.Namespace) -> int:
     from rag.index import generations
     from rag.index.chroma import has_collection, location, open_client
     from rag.index.library import list_speakers
-    from rag.index.open import snapshot_root
+    from rag.index.open import snapshot_root, store_options
     from rag.index.store import Store
 
     def read() -> list[dict[str, Any]] | None:
         client = open_client(settings)
         if not has_collection(client, settings.collection):
             return None
-        store = Store(client, settings.collection, None, snapshot_root(settings))
+        root = snapshot_root(settings)
+        store = Store(client, settings.collection, None, root, **store_options(settings))
         return [row.to_dict() for row in list_speakers(store)] if store.count() else None
 
     found = generations.reading(read)

@@ -80,6 +80,26 @@ class Settings(BaseSettings):
         "the index whether an ingest changed it; 0: before every question "
         "(RAG_RECHECK_SECONDS).",
     )
+    dense: Literal["auto", "exact", "chroma"] = Field(
+        "auto",
+        description="Where dense search runs: 'exact' (over the vectors each process keeps "
+        "in its copy of the index), 'chroma' (Chroma's HNSW index on the server; the copy "
+        "keeps no vectors; needs RAG_CHROMA_URL), or 'auto': 'chroma' on a Chroma server "
+        "holding at least RAG_DENSE_CHROMA_FROM passages, else 'exact' (RAG_DENSE).",
+    )
+    dense_chroma_from: int = Field(
+        200_000,
+        ge=0,
+        description="Passages from which 'auto' dense search runs on the Chroma server "
+        "(RAG_DENSE_CHROMA_FROM).",
+    )
+    delete_grace_seconds: float = Field(
+        15.0,
+        ge=0,
+        description="On a Chroma server, how long the passages an ingest removes stay in "
+        "Chroma after it is published, for processes still answering from the copy before it "
+        "(RAG_DELETE_GRACE_SECONDS).",
+    )
     bm25_weight: float | None = Field(
         None,
         ge=0,
@@ -137,12 +157,14 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _check_chunking(self) -> Settings:
+    def _check_combinations(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError(
                 f"RAG_CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than "
                 f"RAG_CHUNK_SIZE ({self.chunk_size})"
             )
+        if self.dense == "chroma" and not self.chroma_url:
+            raise ValueError("RAG_DENSE=chroma needs a Chroma server (RAG_CHROMA_URL)")
         return self
 
     @property

@@ -43,11 +43,13 @@ def isolated(
     model_cache: Path,
 ) -> Iterator[Path]:
     """Run in a temp folder with no RAG_/OPENAI_ settings leaking in from outside (on a
-    server: pointed at the test's own collection there); built models are shared."""
+    server: pointed at the test's own collection there, what an ingest removes removed
+    with no grace); built models are shared."""
     for key in list(os.environ):
         if key.startswith(("RAG_", "OPENAI_")):
             monkeypatch.delenv(key)
     monkeypatch.setenv("RAG_MODEL_CACHE", str(model_cache))
+    monkeypatch.setenv("RAG_DELETE_GRACE_SECONDS", "0")
     if ON_SERVER:
         monkeypatch.setenv("RAG_CHROMA_URL", request.getfixturevalue("chroma_server"))
         monkeypatch.setenv("RAG_COLLECTION", f"test-{next(COLLECTIONS)}")

@@ -40,11 +40,11 @@ _PUBLISHED = "g:seq"
 @dataclass(frozen=True)
 class Delta:
     """What changes S+1…T did: the ids they deleted, and the passages written since
-    (with their vectors, one row each)."""
+    (with their vectors, one row each; None when not read)."""
 
     deleted: frozenset[str]
     written: list[Passage]
-    vectors: np.ndarray
+    vectors: np.ndarray | None
 
 
 def published(found: Any) -> int:
@@ -63,11 +63,52 @@ def begin(found: Any, batch: int, stamp: str | None) -> int:
     return seq
 
 
-def log_deleted(found: Any, batch: int, seq: int, ids: Iterable[str]) -> None:
-    """Record that change ``seq`` deletes ``ids`` (before they are deleted)."""
+def log_deleted(found: Any, batch: int, seq: int, ids: Iterable[str], swept: bool = True) -> None:
+    """Record that change ``seq`` deletes ``ids`` (before they are deleted), to be removed
+    from Chroma by ``sweep`` unless ``swept`` (they are removed at once)."""
     for part in chunks(ids, 500):
         rid = f"{_head(seq)}:{uuid.uuid4().hex[:12]}"
-        records.put(found, batch, [rid], [{"kind": "deleted", "seq": seq, "ids": json.dumps(part)}])
+        meta = {"kind": "deleted", "seq": seq, "ids": json.dumps(part), "swept": int(swept)}
+        records.put(found, batch, [rid], [meta])
+
+
+def removing(found: Any, batch: int) -> dict[str, int]:
+    """The passages changes deleted that are still in Chroma (``sweep`` has not removed
+    them), each with the last change that deleted it."""
+    return _deleted(found, batch, {"$and": [{"kind": "deleted"}, {"swept": 0}]})
+
+
+def removed(deleted: dict[str, int], pid: str, meta: dict[str, Any]) -> bool:
+    """Whether the passage ``pid`` stored with ``meta`` is one of ``deleted`` (a change
+    after the one that wrote it deleted it; one written again since is not)."""
+    return deleted.get(pid, -1) > int(meta.get("seq", 0))
+
+
+def sweep(passages: Any, found: Any, batch: int, upto: int) -> None:
+    """Remove from Chroma the passages that changes up to ``upto`` deleted and left there
+    (``log_deleted``), unless written again since."""
+    where = {"$and": [{"kind": "deleted"}, {"swept": 0}, {"seq": {"$lte": upto}}]}
+    for page in list(pages(found, ["metadatas"], batch, where)):
+        for rid, meta in zip(page["ids"], page["metadatas"], strict=True):
+            ids = json.loads(str(meta["ids"]))
+            got = passages.get(ids=ids, include=["metadatas"])
+            deleted = dict.fromkeys(ids, int(meta["seq"]))
+            rows = zip(got["ids"], got["metadatas"], strict=True)
+            gone = [pid for pid, stored in rows if removed(deleted, pid, stored)]
+            if gone:
+                passages.delete(ids=gone)
+            found.update(ids=[rid], metadatas=[{**meta, "swept": 1}])
+
+
+def _deleted(found: Any, batch: int, where: dict[str, Any]) -> dict[str, int]:
+    """Ids the deletion records matching ``where`` name, each with its last change."""
+    deleted: dict[str, int] = {}
+    for page in pages(found, ["metadatas"], batch, where):
+        for meta in page["metadatas"]:
+            seq = int(meta["seq"])
+            for pid in json.loads(str(meta["ids"])):
+                deleted[pid] = max(seq, deleted.get(pid, seq))
+    return deleted
 
 
 def finish(found: Any, batch: int, seq: int) -> None:
@@ -78,9 +119,12 @@ def finish(found: Any, batch: int, seq: int) -> None:
         found.delete(ids=got["ids"])
 
 
-def since(passages: Any, found: Any, batch: int, seq: int, stamp: str, upto: int) -> Delta | None:
-    """What changes ``seq``+1…``upto`` did to a copy at change ``seq`` and ``stamp``; None
-    where the log cannot say (it does not go on from that copy, or is no longer kept)."""
+def since(
+    passages: Any, found: Any, batch: int, seq: int, stamp: str, upto: int, vectors: bool = True
+) -> Delta | None:
+    """What changes ``seq``+1…``upto`` did to a copy at change ``seq`` and ``stamp`` (with
+    the vectors of what they wrote, unless not ``vectors``); None where the log cannot say
+    (it does not go on from that copy, or is no longer kept)."""
     if not seq < upto <= seq + KEPT:
         return None
     heads = [_head(n) for n in range(seq + 1, upto + 1)]
@@ -88,23 +132,23 @@ def since(passages: Any, found: Any, batch: int, seq: int, stamp: str, upto: int
     after = {rid: meta.get("after") for rid, meta in zip(got["ids"], got["metadatas"], strict=True)}
     if len(after) != len(heads) or after[heads[0]] != stamp:
         return None
-    deleted: set[str] = set()
     span = {"$and": [{"kind": "deleted"}, {"seq": {"$gt": seq}}, {"seq": {"$lte": upto}}]}
-    for page in pages(found, ["metadatas"], batch, span):
-        for meta in page["metadatas"]:
-            deleted.update(json.loads(str(meta["ids"])))
+    deleted = _deleted(found, batch, span)
     written: list[Passage] = []
     rows: list[Any] = []
-    include = ["documents", "metadatas", "embeddings"]
+    include = ["documents", "metadatas", "embeddings"][: 3 if vectors else 2]
     between = {"$and": [{"seq": {"$gt": seq}}, {"seq": {"$lte": upto}}]}
     for page in pages(passages, include, batch, between):
-        for pid, text, meta, vector in zip(
-            page["ids"], page["documents"], page["metadatas"], page["embeddings"], strict=True
-        ):
-            written.append(to_passage(pid, text, meta))
-            rows.append(vector)
-    vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1 if rows else 0)
-    return Delta(frozenset(deleted), written, vectors)
+        found_vectors = page["embeddings"] if vectors else [None] * len(page["ids"])
+        columns = (page["ids"], page["documents"], page["metadatas"], found_vectors)
+        for pid, text, meta, vector in zip(*columns, strict=True):
+            if not removed(deleted, pid, meta):  # deleted later, still in its grace
+                written.append(to_passage(pid, text, meta))
+                rows.append(vector)
+    if not vectors:
+        return Delta(frozenset(deleted), written, None)
+    found_rows = np.asarray(rows, dtype=np.float32).reshape(len(rows), -1 if rows else 0)
+    return Delta(frozenset(deleted), written, found_rows)
 
 
 def apply(snapshot: Snapshot, delta: Delta, stamp: str, seq: int) -> Snapshot:

@@ -32,20 +32,34 @@ def open_index(settings: Settings, rebuild: bool = False) -> tuple[Store, Settin
     lock)."""
     client = open_client(settings)
     base, root = settings.collection, snapshot_root(settings)
+    options = store_options(settings)
     live = generations.live(client, base)
     if not rebuild:
         settings = settle(settings, recorded_embedder(client, live))
         expected = fingerprint(settings)
-        return generations.reading(lambda: Store(client, base, expected, root)), settings
+        found = generations.reading(lambda: Store(client, base, expected, root, **options))
+        return found, settings
     stale = generations.all_of(client, base) | generations.among(base, snapshots.saved(root))
     for name in stale - {live}:
         generations.drop(client, base, name, _metadata(client, live))
         snapshots.remove(root, name)
     settings = settle(settings, None)
     name = generations.new_name(base)
-    store = Store(client, base, fingerprint(settings), root, generation=name)
+    store = Store(client, base, fingerprint(settings), root, generation=name, **options)
     store.replaces = live
     return store, settings
+
+
+def store_options(settings: Settings) -> dict[str, Any]:
+    """Where a store's dense search runs (``dense_from``: the passages from which Chroma
+    serves it) and how long the passages an ingest removes stay in Chroma after it
+    (``delete_grace``: on a server, where other machines may still answer from before it)."""
+    server = settings.chroma_url is not None
+    auto = settings.dense_chroma_from if server else None
+    return {
+        "dense_from": {"exact": None, "chroma": 0, "auto": auto}[settings.dense],
+        "delete_grace": settings.delete_grace_seconds if server else None,
+    }
 
 
 def recorded_embedder(client: Any, name: str) -> str | None:

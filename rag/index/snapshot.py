@@ -3,7 +3,8 @@ answered from (``Snapshot``), and its files (``build``, ``save``, ``load``, ``re
 
 It holds a keyword index (``keywords.py``: BM25, which Chroma's single-node server does
 not have) built as the index's ``Profile`` says, the passages' vectors for exact dense
-search, and the passages themselves, in files under ``<index_dir>/bm25/``; the profile is
+search (none where dense search is served by Chroma's HNSW index, ``dense.py``), and the
+passages themselves, in files under ``<index_dir>/bm25/``; the profile is
 recorded with them. Each save goes to a fresh folder named after the ingest stamp it
 reflects (linking the keyword segments it shares with the one before); a pointer file,
 replaced atomically, names the current one. Answering from one snapshot means a
@@ -142,7 +143,7 @@ class Snapshot:
         keywords: Keywords,
         columns: Columns,
         stamp: str,
-        vectors: np.ndarray,
+        vectors: np.ndarray | None,
         texts: Texts,
         profile: Profile,
         recorded: bool = True,
@@ -159,8 +160,9 @@ class Snapshot:
         #: ``UNIFORM``, no passage with a speaker): it is answered from only until a
         #: rebuild can replace it.
         self.recorded = recorded
-        #: One float32 row per passage, in the order of ``columns.ids``.
-        self.vectors = np.asarray(vectors, dtype=np.float32)
+        #: One float32 row per passage, in the order of ``columns.ids``; None where dense
+        #: search is served by Chroma (``dense.py``).
+        self.vectors = None if vectors is None else np.asarray(vectors, dtype=np.float32)
         #: The passages, row by row; those of a saved snapshot read when asked for.
         self.texts = texts
 
@@ -201,7 +203,7 @@ class Snapshot:
     def cosine(self, ids: Sequence[str], vector: np.ndarray) -> dict[str, float]:
         """Cosine similarity of each passage in ``ids`` to the unit-length ``vector``."""
         rows = [self.position[pid] for pid in ids]
-        if not rows:
+        if not rows or self.vectors is None:
             return {}
         sims = self.vectors[rows] @ np.asarray(vector, dtype=np.float32)
         return dict(zip(ids, (float(x) for x in sims), strict=True))
@@ -211,7 +213,7 @@ class Snapshot:
     ) -> list[tuple[str, float]]:
         """Ids of the ``n`` passages most similar to the unit-length ``vector`` that pass
         ``filters``, with their cosine similarity (an exact search)."""
-        if not len(self) or n <= 0:
+        if not len(self) or n <= 0 or self.vectors is None:
             return []
         sims = self.vectors @ np.asarray(vector, dtype=np.float32)
         if filters:
@@ -234,10 +236,10 @@ class Snapshot:
 
 
 def build(
-    passages: Sequence[Passage], stamp: str, vectors: np.ndarray, seq: int | None = None
+    passages: Sequence[Passage], stamp: str, vectors: np.ndarray | None, seq: int | None = None
 ) -> Snapshot:
-    """Index ``passages`` (aligned with the rows of ``vectors``) in memory, BM25 as the
-    profile chosen from them says."""
+    """Index ``passages`` (aligned with the rows of ``vectors``; None: dense search served
+    by Chroma) in memory, BM25 as the profile chosen from them says."""
     profile = choose(passages)
     keywords = Keywords.build(profile.k1, profile.b, tokenize([profile.text(p) for p in passages]))
     texts = Texts.of(passages)
@@ -248,18 +250,22 @@ def changed(
     snapshot: Snapshot,
     dropped: frozenset[str],
     written: Sequence[Passage],
-    vectors: np.ndarray,
+    vectors: np.ndarray | None,
     stamp: str,
     seq: int,
 ) -> Snapshot:
     """``snapshot`` without the passages ``dropped``, with those ``written`` added (aligned
-    with the rows of ``vectors``), as of ``stamp`` and change ``seq``. Only what was
+    with the rows of ``vectors``; None: dense search served by Chroma, and the result keeps
+    no vectors), as of ``stamp`` and change ``seq``. Only what was
     written is read or tokenised; the keyword index is built whole again only where the
     profile the passages call for is no longer the one it was built with."""
     ids = snapshot.columns.ids
     kept = np.array([i for i, pid in enumerate(ids) if pid not in dropped], dtype=np.int64)
-    rows = [np.asarray(snapshot.vectors[kept], dtype=np.float32), vectors]
-    vectors = np.concatenate([r for r in rows if r.size] or [rows[0]])
+    if vectors is not None and snapshot.vectors is not None:
+        rows = [np.asarray(snapshot.vectors[kept], dtype=np.float32), vectors]
+        vectors = np.concatenate([r for r in rows if r.size] or [rows[0]])
+    else:
+        vectors = None
     texts = snapshot.texts.changed(kept, written)
     columns = snapshot.columns.changed(kept.tolist(), written)
     profile = choose_of(columns.words or [], columns.articles)
@@ -296,9 +302,11 @@ def _save(snapshot: Snapshot, root: Path, name: str) -> None:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     snapshot.keywords.save(folder, snapshot.folder)
-    np.save(folder / "vectors.npy", snapshot.vectors)
+    if snapshot.vectors is not None:
+        np.save(folder / "vectors.npy", snapshot.vectors)
     snapshot.texts.save(folder / _TEXTS)
     meta = {"stamp": snapshot.stamp, "seq": snapshot.seq, "profile": snapshot.profile.name}
+    meta["vectors"] = snapshot.vectors is not None
     meta |= snapshot.columns.__dict__
     (folder / "columns.json").write_text(json.dumps(meta), encoding="utf-8")
     pointer = root / f"{name}.current"
@@ -358,13 +366,15 @@ def load(root: Path, name: str) -> Snapshot | None:
         folder, meta = _current(root, name)
         stamp, seq = meta.pop("stamp"), meta.pop("seq", None)
         built_as = meta.pop("profile", None)
+        has_vectors = meta.pop("vectors", True)
         columns = Columns(**meta)
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r") if has_vectors else None
         keywords = Keywords.load(folder)
         texts = Texts.load(folder / _TEXTS)
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    if len({len(vectors), len(columns.ids), keywords.count, len(texts)}) > 1:
+    rows = len(columns.ids) if vectors is None else len(vectors)
+    if len({rows, len(columns.ids), keywords.count, len(texts)}) > 1:
         return None
     profile = PROFILES.get(built_as, UNIFORM)
     recorded = built_as in PROFILES and None not in (columns.speakers, columns.words)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from rag.errors import StoreError
-from rag.index import changes, generations, records
+from rag.index import changes, dense, generations, records
 from rag.index import snapshot as snapshots
 from rag.index.chroma import chunks, pages
 from rag.index.passages import passage_metadata, to_passage
@@ -32,7 +32,11 @@ from rag.index.records import (
     SourceRecord,
     check_fingerprint,
 )
-from rag.types import Passage
+from rag.types import Filters, Passage
+
+#: The search width of a new collection's HNSW index (recall@50 0.962 at 1,000,000
+#: passages where Chroma's default of 100 gave 0.898: docs/BENCHMARKS.md).
+SEARCH_EF = 200
 
 _STAMP = "g:stamp"
 log = logging.getLogger(__name__)
@@ -49,8 +53,19 @@ class Store:
         expected: dict[str, Any] | None,
         snapshot_root: Path | None = None,
         generation: str | None = None,
+        *,
+        dense_from: int | None = None,
+        delete_grace: float | None = None,
     ) -> None:
         self.client = client
+        #: Passages from which a snapshot keeps no vectors and dense search is Chroma's
+        #: (``dense.py``); None: never.
+        self.dense_from = dense_from
+        #: Seconds the passages an ingest removes stay in Chroma after it is published
+        #: (``changes.sweep``); None: removed at once.
+        self.delete_grace = delete_grace
+        #: Whether the change being written removes passages.
+        self._removes = False
         self.base = base
         self.expected = expected
         self.snapshot_root = snapshot_root
@@ -71,7 +86,7 @@ class Store:
         """The collections of generation ``name``. A published generation is only opened,
         never made again: a rebuild may have dropped it since it was named live (Chroma's
         NotFoundError, which ``generations.reading`` answers by reading the next one)."""
-        meta = {"hnsw:space": "cosine", **(self.expected or {})}
+        meta = {"hnsw:space": "cosine", "hnsw:search_ef": SEARCH_EF, **(self.expected or {})}
         if name in self._creates:
             passages = self.client.get_or_create_collection(
                 name, metadata=meta, embedding_function=None
@@ -153,21 +168,59 @@ class Store:
             yield from got["metadatas"]
 
     def delete_passages(self, ids: Iterable[str]) -> None:
-        """Remove passages by id, recorded first in the change being written."""
+        """Remove passages by id, recorded first in the change being written. With a grace
+        (``delete_grace``), those an earlier change wrote stay in Chroma until it has passed
+        after this change is published (``changes.sweep``); those this change wrote are in
+        no published copy, and go at once."""
         for chunk in chunks(ids, self.batch):
-            changes.log_deleted(self.records, self.batch, self.change(), chunk)
-            self.passages.delete(ids=chunk)
+            seq, later = self.change(), self.delete_grace is not None
+            changes.log_deleted(self.records, self.batch, seq, chunk, swept=not later)
+            now = chunk
+            if later:
+                got = self.passages.get(ids=chunk, include=["metadatas"])
+                rows = zip(got["ids"], got["metadatas"], strict=True)
+                now = [pid for pid, meta in rows if meta.get("seq") == seq]
+                self._removes = self._removes or len(now) < len(got["ids"])
+            if now:
+                self.passages.delete(ids=now)
 
     def count(self) -> int:
         """Number of stored passages."""
         return int(self.passages.count())
 
-    def scan(self) -> Iterator[tuple[Passage, Any]]:
-        """Every stored passage with its vector, in pages."""
-        columns = ("ids", "documents", "metadatas", "embeddings")
-        for got in pages(self.passages, list(columns[1:]), self.batch):
-            for pid, text, meta, vector in zip(*(got[c] for c in columns), strict=True):
-                yield to_passage(pid, text, meta), vector
+    def scan(self, vectors: bool = True) -> Iterator[tuple[Passage, Any]]:
+        """Every passage of the published index with its vector (None without ``vectors``),
+        in pages: not those a published change removed that are still in their grace."""
+        removed = changes.removing(self.records, self.batch)
+        include = ["documents", "metadatas", "embeddings"][: 3 if vectors else 2]
+        for got in pages(self.passages, include, self.batch):
+            found = got["embeddings"] if vectors else [None] * len(got["ids"])
+            rows = zip(got["ids"], got["documents"], got["metadatas"], found, strict=True)
+            for pid, text, meta, vector in rows:
+                if not changes.removed(removed, pid, meta):
+                    yield to_passage(pid, text, meta), vector
+
+    def nearest(
+        self, snapshot: snapshots.Snapshot, vector: Any, n: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``n`` passages of ``snapshot`` nearest to ``vector`` that pass ``filters``,
+        with their cosine similarities: from its vectors, or Chroma's HNSW index."""
+        if snapshot.vectors is not None:
+            return snapshot.nearest(vector, n, filters)
+        return dense.nearest(self.passages, snapshot, vector, n, filters)
+
+    def cosine(
+        self, snapshot: snapshots.Snapshot, ids: Sequence[str], vector: Any
+    ) -> dict[str, float]:
+        """Cosine similarity of the passages ``ids`` of ``snapshot`` to ``vector``."""
+        if snapshot.vectors is not None:
+            return snapshot.cosine(ids, vector)
+        return dense.similarities(self.passages, ids, vector)
+
+    def keeps_vectors(self) -> bool:
+        """Whether a snapshot made now keeps the vectors (exact dense search) rather than
+        leaving dense search to Chroma."""
+        return self.dense_from is None or self.count() < self.dense_from
 
     # the snapshot --------------------------------------------------------------
 
@@ -189,10 +242,13 @@ class Store:
         self.records.delete(ids=[_STAMP])
 
     def change(self) -> int:
-        """The change being written: begun now (the stamp cleared first) if none is."""
+        """The change being written: begun now (the stamp cleared first) if none is; the
+        passages earlier changes removed that are still in Chroma (their ingest stopped
+        before its grace ended) are removed first."""
         if self.writing is None:
             self.writing = changes.begin(self.records, self.batch, self.stamp())
             self.clear_stamp()
+            changes.sweep(self.passages, self.records, self.batch, self.writing)
         return self.writing
 
     def refresh_snapshot(self) -> snapshots.Snapshot:
@@ -206,6 +262,11 @@ class Store:
         changes.finish(self.records, self.batch, seq)
         records.put(self.records, self.batch, [_STAMP], [{"stamp": stamp, "seq": seq}])
         self.writing = None
+        if self._removes and self.delete_grace:
+            log.info("removing passages in %.0f s (RAG_DELETE_GRACE_SECONDS)", self.delete_grace)
+            time.sleep(self.delete_grace)
+        self._removes = False
+        changes.sweep(self.passages, self.records, self.batch, seq)
         return snapshot
 
     def snapshot(self, have: snapshots.Snapshot | None = None) -> snapshots.Snapshot:
@@ -242,11 +303,14 @@ class Store:
     ) -> snapshots.Snapshot | None:
         """The first of ``bases`` that the change log can bring to change ``seq``, brought
         there, reading only what changed since it; None where none can be."""
+        vectors = self.keeps_vectors()
         for base in bases:
             if base is None or base.seq is None or seq is None or not base.recorded:
                 continue
+            if vectors and base.vectors is None:
+                continue  # dense search moves from Chroma to the snapshot: built whole
             delta = changes.since(
-                self.passages, self.records, self.batch, base.seq, base.stamp, seq
+                self.passages, self.records, self.batch, base.seq, base.stamp, seq, vectors
             )
             if delta is None:
                 continue
@@ -262,11 +326,14 @@ class Store:
 
     def _build_snapshot(self, stamp: str, seq: int | None) -> snapshots.Snapshot:
         started = time.perf_counter()
-        scanned = list(self.scan())
+        keep = self.keeps_vectors()
+        scanned = list(self.scan(vectors=keep))
         passages = [p for p, _ in scanned]
-        dims = len(scanned[0][1]) if scanned else 0
-        rows = [v for _, v in scanned]
-        vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), dims)  # (0, 0) if empty
+        vectors = None
+        if keep:
+            dims = len(scanned[0][1]) if scanned else 0
+            rows = [v for _, v in scanned]
+            vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), dims)  # (0, 0) if empty
         built = snapshots.build(passages, stamp, vectors, seq)
         taken = time.perf_counter() - started
         log.info("index at change %s: read whole, %d passages (%.1f s)", seq, len(passages), taken)

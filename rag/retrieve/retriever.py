@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -69,7 +69,7 @@ class Retriever:
         """The ``n`` passages nearest to the query's embedding, with cosine similarities."""
         snapshot = self.snapshot()
         vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
-        nearest = snapshot.nearest(vector, n, filters)
+        nearest = self.store.nearest(snapshot, vector, n, filters)
         found = snapshot.get([pid for pid, _ in nearest])
         return [(found[pid], score) for pid, score in nearest]
 
@@ -98,12 +98,15 @@ class Retriever:
         k = k or self.top_k
         n = max(self.candidates, k)
         vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
-        dense = snapshot.nearest(vector, n, filters)
+        dense = self.store.nearest(snapshot, vector, n, filters)
         bm25_scores = snapshot.scores(query, filters)
         sparse = snapshot.top(bm25_scores, n)
         fusion = self.fusion_for(snapshot)
         if fusion.mode == "convex":
-            scores = convex_scores(fusion, snapshot, vector, dense, bm25_scores, sparse)
+            cosine = candidate_cosines(
+                dense, sparse, lambda ids: self.store.cosine(snapshot, ids, vector)
+            )
+            scores = convex_scores(fusion, snapshot, cosine, bm25_scores)
         else:
             scores = rrf_scores(fusion, dense, sparse)
         if asked.latest:
@@ -135,18 +138,21 @@ def rrf_scores(fusion: Fusion, dense: Scored, sparse: Scored) -> dict[str, float
     return rrf(rankings, [fusion.dense_weight, fusion.bm25_weight], fusion.rrf_k)
 
 
-def convex_scores(
-    fusion: Fusion,
-    snapshot: Snapshot,
-    vector: np.ndarray,
-    dense: Scored,
-    bm25_scores: np.ndarray | None,
-    sparse: Scored,
+def candidate_cosines(
+    dense: Scored, sparse: Scored, cosine: Callable[[list[str]], dict[str, float]]
 ) -> dict[str, float]:
-    """Convex fusion over the union of candidates, each scored by both sides: BM25's finds
-    by their vectors, dense finds by the BM25 score array."""
-    cosine = dict(dense)
-    cosine.update(snapshot.cosine([pid for pid, _ in sparse if pid not in cosine], vector))
+    """The cosine similarity of every candidate to the question: the dense finds' as found,
+    BM25's asked of ``cosine``."""
+    found = dict(dense)
+    found.update(cosine([pid for pid, _ in sparse if pid not in found]))
+    return found
+
+
+def convex_scores(
+    fusion: Fusion, snapshot: Snapshot, cosine: dict[str, float], bm25_scores: np.ndarray | None
+) -> dict[str, float]:
+    """Convex fusion over the union of candidates (``cosine``: each one's cosine similarity
+    to the question, BM25's finds included), scored by both sides."""
     position = snapshot.position
     bm25 = {
         pid: float(bm25_scores[position[pid]])

@@ -1,6 +1,7 @@
 """Two app processes on one Chroma server, each with its own copy of the index (as on two
 machines), answer from an ingest made by a third process, each bringing its copy up to date
-from the change log rather than reading every passage again."""
+from the change log rather than reading every passage again; with dense search by the copy's
+vectors or by Chroma's HNSW index."""
 
 from __future__ import annotations
 
@@ -47,12 +48,14 @@ def started(app: subprocess.Popen[str], url: str) -> None:
             time.sleep(0.5)
 
 
+@pytest.mark.parametrize("dense", ["exact", "chroma"])
 def test_two_apps_answer_from_an_ingest_made_elsewhere_reading_only_the_change(
-    chroma_server: str, tmp_path: Path
+    chroma_server: str, tmp_path: Path, dense: str
 ) -> None:
     shared = {
         "RAG_CHROMA_URL": chroma_server,
         "RAG_COLLECTION": f"shared-{next(COLLECTIONS)}",
+        "RAG_DENSE": dense,
     }
     corpus = tmp_path / "corpus"
     make_corpus(corpus, 4)
@@ -96,3 +99,5 @@ def test_two_apps_answer_from_an_ingest_made_elsewhere_reading_only_the_change(
         output = app.communicate(timeout=30)[0]
         assert "rag: index at change 2: from change 1, 1 written and 0 deleted since" in output
         assert output.count("read whole") == 1, output  # once, when it started
+    kept = {n: list((tmp_path / f"app{n}").rglob("vectors.npy")) for n in (1, 2)}
+    assert all(kept.values()) if dense == "exact" else not any(kept.values())
