@@ -5,10 +5,11 @@ Chroma's collection can be ahead of the snapshot a question is answered from: an
 under way has written passages the snapshot does not have, and the passages a published
 ingest removed stay in Chroma for a grace period (``Store.delete_passages``) while
 processes still answer from the copy before it. So only passages of the snapshot are
-returned, and a few more are asked for than are wanted. A filter is searched within the
-passages it keeps (Chroma's ``ids``) where they are few, else by asking for as many more
-as it leaves out (up to ``MOST``: a filter keeping a small share of a large index may then
-find fewer than asked for by meaning; BM25 still searches all it keeps).
+returned, and a few more are asked for than are wanted. A filter that keeps few passages
+is searched exactly within them, their vectors read from Chroma; one that keeps more, by
+asking for as many more as it leaves out (up to ``MOST``: a filter keeping a small share
+of a large index may then find fewer than asked for by meaning; BM25 still searches all
+it keeps).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from rag.index.chroma import chunks
 from rag.index.snapshot import Snapshot
 from rag.types import Filters
 
-#: Most passages a filter may keep for the search to run within them (Chroma's ``ids``).
-WITHIN = 10_000
-#: Most ids one query names.
+#: Most passages a filter may keep for the search to run within them.
+WITHIN = 2000
+#: Most vectors read from Chroma at once.
 PART = 1000
 #: Passages asked for beyond those wanted (Chroma's copy can be ahead of the snapshot).
 SLACK = 50
@@ -45,11 +46,12 @@ def nearest(
         rows = np.flatnonzero(keep)
         if len(rows) <= WITHIN:
             ids = [snapshot.columns.ids[i] for i in rows]
-            return sorted(similarities(collection, ids, vector).items(), key=lambda x: -x[1])[:n]
+            within = similarities(collection, ids, vector)
+            return sorted(within.items(), key=lambda item: -item[1])[:n]
         ask = min(int(n * total / len(rows)) + SLACK, MOST)
     else:
         ask = n + SLACK
-    found = _query(collection, vector, ask, None)
+    found = _query(collection, vector, ask)
     position = snapshot.position
     hits = [
         (pid, sim)
@@ -60,27 +62,23 @@ def nearest(
 
 
 def similarities(collection: Any, ids: Sequence[str], vector: np.ndarray) -> dict[str, float]:
-    """Cosine similarity of each passage in ``ids`` to ``vector``, computed by Chroma
-    (exactly, within those ids, ``PART`` at a time); a passage no longer in Chroma is left
-    out."""
-    from chromadb.errors import ChromaError
-
+    """Cosine similarity of each passage in ``ids`` to the unit-length ``vector``, from
+    their vectors read from Chroma ``PART`` at a time (a query restricted to ids took 77
+    ms at 100,000 passages where reading 40 vectors took 2); a passage no longer in Chroma
+    is left out."""
     found: dict[str, float] = {}
+    query = np.asarray(vector, dtype=np.float32)
     for part in chunks(ids, PART):
-        try:
-            found.update(_query(collection, vector, len(part), part))
-        except ChromaError:  # it refuses a query naming an id it does not have
-            there = collection.get(ids=part, include=[])["ids"]
-            found.update(_query(collection, vector, len(there), there) if there else [])
+        got = collection.get(ids=part, include=["embeddings"])
+        if got["ids"]:
+            sims = np.asarray(got["embeddings"], dtype=np.float32) @ query
+            found.update(zip(got["ids"], (float(x) for x in sims), strict=True))
     return found
 
 
-def _query(
-    collection: Any, vector: np.ndarray, n: int, ids: list[str] | None
-) -> list[tuple[str, float]]:
+def _query(collection: Any, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
     got = collection.query(
         query_embeddings=[np.asarray(vector, dtype=np.float32)],
-        ids=ids,
         n_results=n,
         include=["distances"],
     )
