@@ -17,6 +17,7 @@ keyword index only what they wrote.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import os
@@ -99,16 +100,21 @@ class Columns:
             words=[words(p) for p in passages],
         )
 
+    def fields(self) -> dict[str, list[Any]]:
+        """The recorded columns by name (those that are not None)."""
+        found = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {name: value for name, value in found.items() if value is not None}
+
     def mask(self, filters: Filters) -> np.ndarray:
         """Boolean array: which passages pass ``filters``."""
         keep = np.ones(len(self.ids), dtype=bool)
         if filters.outlets:
-            keep &= np.isin(np.array(self.outlets, dtype=object), list(filters.outlets))
+            keep &= _among(self._outlets, filters.outlets)
         if filters.speakers:
             keep &= self.speaking(filters.speakers)
         if filters.articles:
-            keep &= np.isin(np.array(self.articles, dtype=object), list(filters.articles))
-        days = np.array(self.days, dtype=np.int64)
+            keep &= _among(self._articles, filters.articles)
+        days = self._days
         if filters.since:
             keep &= days >= (day_number(filters.since) or 0)
         if filters.until:
@@ -118,17 +124,53 @@ class Columns:
     def changed(self, kept: Sequence[int], written: Sequence[Passage]) -> Columns:
         """The columns of rows ``kept`` (in that order), then those of ``written``."""
         new = Columns.of(written)
-        old = {key: value for key, value in vars(self).items() if value is not None}
+        old = self.fields()
         return Columns(
             **{key: [value[i] for i in kept] + getattr(new, key) for key, value in old.items()}
         )
 
     def speaking(self, wanted: Sequence[str]) -> np.ndarray:
         """Boolean array: in which passages one of the ``wanted`` speakers speaks."""
-        rows = self.speakers if self.speakers is not None else [[] for _ in self.ids]
-        named = {speaker for row in rows for speaker in row}
-        meant = {speaker for speaker in named if speaks(wanted, [speaker])}
-        return np.array([not meant.isdisjoint(row) for row in rows], dtype=bool)
+        keep = np.zeros(len(self.ids), dtype=bool)
+        for speaker, rows in self._speaker_rows.items():
+            if speaks(wanted, [speaker]):
+                keep[rows] = True
+        return keep
+
+    # Arrays filters are computed over, made once per loaded snapshot.
+
+    @cached_property
+    def _days(self) -> np.ndarray:
+        return np.array(self.days, dtype=np.int64)
+
+    @cached_property
+    def _outlets(self) -> tuple[dict[str, int], np.ndarray]:
+        return _coded(self.outlets)
+
+    @cached_property
+    def _articles(self) -> tuple[dict[str, int], np.ndarray]:
+        return _coded(self.articles)
+
+    @cached_property
+    def _speaker_rows(self) -> dict[str, np.ndarray]:
+        rows: dict[str, list[int]] = {}
+        for row, named in enumerate(self.speakers or []):
+            for speaker in named:
+                rows.setdefault(speaker, []).append(row)
+        return {speaker: np.array(found, dtype=np.int64) for speaker, found in rows.items()}
+
+
+def _coded(values: Sequence[str]) -> tuple[dict[str, int], np.ndarray]:
+    """A number for each distinct value, and each row's number."""
+    codes: dict[str, int] = {}
+    rows = (codes.setdefault(value, len(codes)) for value in values)
+    return codes, np.fromiter(rows, dtype=np.int64, count=len(values))
+
+
+def _among(coded: tuple[dict[str, int], np.ndarray], wanted: Iterable[str]) -> np.ndarray:
+    """Boolean array: which rows of the ``coded`` column hold one of the ``wanted`` values."""
+    codes, rows = coded
+    return np.isin(rows, [codes[value] for value in wanted if value in codes])
 
 
 class Snapshot:
@@ -305,9 +347,9 @@ def _save(snapshot: Snapshot, root: Path, name: str) -> None:
     if snapshot.vectors is not None:
         np.save(folder / "vectors.npy", snapshot.vectors)
     snapshot.texts.save(folder / _TEXTS)
-    meta = {"stamp": snapshot.stamp, "seq": snapshot.seq, "profile": snapshot.profile.name}
-    meta["vectors"] = snapshot.vectors is not None
-    meta |= snapshot.columns.__dict__
+    meta: dict[str, Any] = {"stamp": snapshot.stamp, "seq": snapshot.seq}
+    meta |= {"profile": snapshot.profile.name, "vectors": snapshot.vectors is not None}
+    meta |= snapshot.columns.fields()
     (folder / "columns.json").write_text(json.dumps(meta), encoding="utf-8")
     pointer = root / f"{name}.current"
     tmp = root / f"{name}.current.{token}"
