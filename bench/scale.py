@@ -312,6 +312,8 @@ class CountingProxy:
             except OSError:
                 return
             server = socket.create_connection(self.target)
+            for sock in (client, server):  # pass each write on at once, as without a proxy
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.sockets += [client, server]
             threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
             threading.Thread(target=self._pump, args=(server, client, True), daemon=True).start()
