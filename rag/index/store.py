@@ -112,10 +112,13 @@ class Store:
 
     def publish(self) -> None:
         """Make this rebuilt generation the one questions use, then drop the one it
-        replaces (its BM25 snapshot stays until the next rebuild, for questions under way)."""
+        replaces (its BM25 snapshot stays until the next rebuild, for questions under way;
+        on a server, after the grace, for those whose dense search asks its collection)."""
         if self.replaces is None:
             return
         generations.publish(self.client, self.base, self.name)
+        if self.delete_grace:
+            time.sleep(self.delete_grace)
         generations.drop(self.client, self.base, self.replaces, dict(self.passages.metadata or {}))
         self.replaces = None
 

@@ -17,6 +17,7 @@ from rag.embed.factory import create_embedder
 from rag.index import changes
 from rag.index.open import open_index, store_options
 from rag.index.snapshot import Snapshot
+from rag.index.sync import Ingestor
 from rag.retrieve.retriever import Retriever
 from rag.settings import Settings
 from rag.types import Filters, Passage
@@ -201,3 +202,24 @@ def test_a_copy_brought_up_to_date_during_a_grace_leaves_out_what_came_and_went(
     monkeypatch.setattr(store_module, "time", grace_checks(during_grace))
     ingest(settings, "corpus")
     assert seen["ids"] == set(old_copy.columns.ids)
+
+
+def test_a_rebuild_drops_the_collection_it_replaces_after_the_grace(
+    on_server: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = on_server.model_copy(update={"delete_grace_seconds": 5.0})
+    make_corpus(Path("corpus"), 3)
+    ingest(settings, "corpus")
+    old = asker(settings.model_copy(update={"recheck_seconds": 3600.0}), "old")
+    before = ranked(old)
+    seen: dict[str, object] = {}
+
+    def during_grace() -> None:  # the rebuild is published: questions under way go on
+        seen["old"] = ranked(old)
+        seen["live"] = open_index(settings)[0].name
+
+    monkeypatch.setattr(store_module, "time", grace_checks(during_grace))
+    Ingestor.from_settings(settings, progress=False, rebuild=True).run([Path("corpus")])
+    assert seen["old"] == before and seen["live"] != old.store.name
+    anchor = old.store.client.get_collection(old.store.name, embedding_function=None)
+    assert anchor.count() == 0  # dropped; the name kept as the index's anchor
