@@ -324,8 +324,6 @@ def changed(
 
 #: Numbers the saves of this process, one at a time (``save``).
 _SAVES = itertools.count()
-#: The passages' file in a snapshot's folder (``texts.py``).
-_TEXTS = "passages.jsonl"
 _SAVING = threading.Lock()
 
 
@@ -346,7 +344,7 @@ def _save(snapshot: Snapshot, root: Path, name: str) -> None:
     snapshot.keywords.save(folder, snapshot.folder)
     if snapshot.vectors is not None:
         np.save(folder / "vectors.npy", snapshot.vectors)
-    snapshot.texts.save(folder / _TEXTS)
+    snapshot.texts.save(folder, snapshot.folder)
     meta: dict[str, Any] = {"stamp": snapshot.stamp, "seq": snapshot.seq}
     meta |= {"profile": snapshot.profile.name, "vectors": snapshot.vectors is not None}
     meta |= snapshot.columns.fields()
@@ -356,7 +354,7 @@ def _save(snapshot: Snapshot, root: Path, name: str) -> None:
     tmp.write_text(folder.name, encoding="utf-8")
     os.replace(tmp, pointer)
     snapshot.folder = folder
-    snapshot.texts = Texts.load(folder / _TEXTS)  # what was held in memory, read from there
+    snapshot.texts = Texts.load(folder)  # what was held in memory, read from there
     current = root / pointer.read_text(encoding="utf-8").strip()
     for old in _folders(root, name):
         if old not in (folder, current):
@@ -402,8 +400,8 @@ def load(root: Path, name: str) -> Snapshot | None:
     """The current snapshot under ``root``, or None when there is none (or it is damaged).
     One saved before profiles were recorded was built as ``UNIFORM``, and one saved before
     speakers or passage lengths were has none; either says it is not ``recorded``. One
-    saved with another keyword index than ``keywords.py``'s, or its passages in one JSON
-    document, is not loaded (it is built again)."""
+    saved with another keyword index than ``keywords.py``'s, or its passages in one file
+    rather than in parts (``texts.py``), is not loaded (it is built again)."""
     try:
         folder, meta = _current(root, name)
         stamp, seq = meta.pop("stamp"), meta.pop("seq", None)
@@ -412,7 +410,7 @@ def load(root: Path, name: str) -> Snapshot | None:
         columns = Columns(**meta)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r") if has_vectors else None
         keywords = Keywords.load(folder)
-        texts = Texts.load(folder / _TEXTS)
+        texts = Texts.load(folder)
     except (OSError, ValueError, TypeError, KeyError):
         return None
     rows = len(columns.ids) if vectors is None else len(vectors)
