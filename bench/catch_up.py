@@ -8,9 +8,10 @@ For each size N: N copies of the real passages of the cached benchmark indexes (
 and a change of 1,000 new passages and 1,000 deleted ones is applied to it
 (``changes.apply``: the catch-up) and saved. Each step is timed once, with the process's
 peak RSS after it. The peer of a catch-up is a whole build of the changed passages plus
-its save, which is what a machine does without the change log.
+its save, which is what a machine does without the change log. With ``--vectors none`` the
+snapshot holds no vectors, as where Chroma serves dense search (``RAG_DENSE``).
 
-Usage: python bench/catch_up.py [--sizes 100000,300000] [--json]
+Usage: python bench/catch_up.py [--sizes 100000,300000] [--vectors kept|none] [--json]
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def timed(steps: dict[str, Any], label: str, work: Callable[[], T]) -> T:
     return result
 
 
-def measure(size: int, data: Path) -> dict[str, Any]:
+def measure(size: int, data: Path, vectors: bool = True) -> dict[str, Any]:
     base = load_base(["rtqa", "scifact", "squad"], data)
     count = len(base.passages)
     rows = np.arange(size)
@@ -55,14 +56,14 @@ def measure(size: int, data: Path) -> dict[str, Any]:
     steps: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="rag-catch-up-") as tmp:
         root = Path(tmp)
-        built = timed(steps, "build whole", lambda: snapshots.build(
-            passages, "s1", base.vectors[rows % count], 1))  # fmt: skip
+        kept = base.vectors[rows % count] if vectors else None
+        built = timed(steps, "build whole", lambda: snapshots.build(passages, "s1", kept, 1))
         timed(steps, "save whole", lambda: snapshots.save(built, root, "c"))
         loaded = timed(steps, "load", lambda: snapshots.load(root, "c"))
         assert loaded is not None
         added = [copy_passage(base.passages[i % count], i, 10_000 + i) for i in range(CHANGE)]
         gone = frozenset(passages[i].id for i in range(0, 2 * CHANGE, 2))
-        delta = Delta(gone, added, base.vectors[np.arange(CHANGE) % count])
+        delta = Delta(gone, added, base.vectors[np.arange(CHANGE) % count] if vectors else None)
         after = timed(steps, "catch-up: apply the change", lambda: apply(loaded, delta, "s2", 2))
         timed(steps, "catch-up: save", lambda: snapshots.save(after, root, "c"))
         timed(steps, "search (BM25, one question)", lambda: after.search("grain exports", 50))
@@ -78,8 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100000", help="comma-separated passage counts")
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--vectors",
+        choices=("kept", "none"),
+        default="kept",
+        help="kept: the snapshot holds the vectors (exact dense search); none: Chroma "
+        "serves dense search (RAG_DENSE)",
+    )
     args = parser.parse_args(argv)
-    results = [measure(int(size), args.data) for size in args.sizes.split(",")]
+    vectors = args.vectors == "kept"
+    results = [measure(int(size), args.data, vectors) for size in args.sizes.split(",")]
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
