@@ -78,6 +78,7 @@ bench: install
 	$(BIN)/python bench/keyword_engines.py --size $(lastword $(subst $(comma), ,$(SCALE_SIZES)))
 	$(BIN)/python bench/scale.py --sizes $(SCALE_SIZES)
 	$(BIN)/python bench/catch_up.py --sizes $(SCALE_SIZES)
+	$(BIN)/python bench/catch_up.py --sizes $(SCALE_SIZES) --vectors none
 
 clean:
 	rm -rf $(VENV) index
