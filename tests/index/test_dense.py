@@ -107,17 +107,23 @@ def grace_checks(check: Callable[[], None]) -> types.SimpleNamespace:
     return types.SimpleNamespace(sleep=sleep, perf_counter=lambda: 0.0)
 
 
+def with_old_asker(on_server: Settings, articles: int) -> tuple[Settings, Retriever]:
+    """Settings with a grace of 5 s, an index of ``articles`` articles, and a process that
+    answers from its copy of it until it is told to refresh."""
+    settings = on_server.model_copy(update={"delete_grace_seconds": 5.0})
+    make_corpus(Path("corpus"), articles)
+    ingest(settings, "corpus")
+    return settings, asker(settings.model_copy(update={"recheck_seconds": 3600.0}), "old")
+
+
 def test_a_question_from_the_copy_before_an_ingest_finds_what_it_removed(
     on_server: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = on_server.model_copy(update={"delete_grace_seconds": 5.0})
-    corpus = make_corpus(Path("corpus"), 6)
-    ingest(settings, "corpus")
-    old = asker(settings.model_copy(update={"recheck_seconds": 3600.0}), "old")
+    settings, old = with_old_asker(on_server, 6)
     old_copy = old.snapshot()
     gone = ids_of(old_copy, "article-001")
     before = ranked(old)
-    corpus[1].unlink()
+    Path("corpus/article-001.md").unlink()
     seen: dict[str, object] = {}
 
     def during_grace() -> None:
@@ -183,10 +189,7 @@ def test_auto_serves_dense_search_from_chroma_only_on_a_server_from_its_size(
 def test_a_copy_brought_up_to_date_during_a_grace_leaves_out_what_came_and_went(
     on_server: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = on_server.model_copy(update={"delete_grace_seconds": 5.0})
-    make_corpus(Path("corpus"), 3)
-    ingest(settings, "corpus")
-    old = asker(settings.model_copy(update={"recheck_seconds": 3600.0}), "old")
+    settings, old = with_old_asker(on_server, 3)
     old_copy = old.snapshot()
     write(Path("corpus/brief.md"), "# Brief\n\nA brief that is soon withdrawn.\n")
     ingest(settings, "corpus")
@@ -207,10 +210,7 @@ def test_a_copy_brought_up_to_date_during_a_grace_leaves_out_what_came_and_went(
 def test_a_rebuild_drops_the_collection_it_replaces_after_the_grace(
     on_server: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = on_server.model_copy(update={"delete_grace_seconds": 5.0})
-    make_corpus(Path("corpus"), 3)
-    ingest(settings, "corpus")
-    old = asker(settings.model_copy(update={"recheck_seconds": 3600.0}), "old")
+    settings, old = with_old_asker(on_server, 3)
     before = ranked(old)
     seen: dict[str, object] = {}
 
